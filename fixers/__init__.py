@@ -1,0 +1,1 @@
+"""Shared rewrite machinery: fix intents become text edits (libcst for Python; round-trip editors for YAML/TOML/JSON)."""
