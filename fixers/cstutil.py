@@ -51,13 +51,6 @@ class Tree:
             out.append(node)
         return out
 
-    def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
-        """The statement (small or compound) that holds ``node``."""
-        for n in [node, *self.ancestors(node)]:
-            if isinstance(n, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
-                return n
-        raise FixError("the target is not inside a statement")
-
     def line_of(self, stmt: cst.CSTNode) -> cst.CSTNode:
         """The element of a statement list that holds ``stmt`` (a line, or the compound statement)."""
         parent = self.parents.get(stmt)

@@ -1,0 +1,90 @@
+"""Read and write source files exactly as they are stored: encoding, BOM and line breaks.
+
+``read_source`` decodes without translating line breaks, so fixes run on the real text and
+``write_source`` writes it back byte for byte where nothing changed. Writes are atomic: a
+temporary file in the same folder, flushed to disk, then ``os.replace`` over the original, with
+the original's permission bits.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+import stat
+import tempfile
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a file is stored: ``name`` is a Python codec name; ``newline`` the first line break used."""
+
+    name: str = "utf-8"
+    bom: bool = False
+    newline: str = "\n"
+
+
+def detect_newline(text: str) -> str:
+    match = _BREAK.search(text)
+    return match.group(0) if match else "\n"
+
+
+def decode_source(data: bytes, *, python: bool = True) -> tuple[str, Encoding]:
+    """Decode bytes: a UTF-8 BOM, else (Python files) a PEP 263 coding cookie, else UTF-8.
+
+    Raises SyntaxError for an unknown or conflicting cookie and UnicodeDecodeError for bytes that
+    do not match the encoding.
+    """
+    bom = data.startswith(codecs.BOM_UTF8)
+    if python:
+        name, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    else:
+        name = "utf-8-sig" if bom else "utf-8"
+    name = "utf-8" if name == "utf-8-sig" else codecs.lookup(name).name
+    body = data[len(codecs.BOM_UTF8):] if bom else data
+    text = body.decode(name)
+    return text, Encoding(name, bom, detect_newline(text))
+
+
+def encode_source(text: str, encoding: Encoding) -> bytes:
+    data = text.encode(encoding.name)
+    return codecs.BOM_UTF8 + data if encoding.bom else data
+
+
+def read_source(path: str | os.PathLike[str]) -> tuple[str, Encoding]:
+    p = Path(path)
+    return decode_source(p.read_bytes(), python=p.suffix.lower() in PYTHON_SUFFIXES)
+
+
+def write_source(path: str | os.PathLike[str], text: str, encoding: Encoding) -> None:
+    """Atomically replace the file with ``text`` stored as ``encoding`` (line breaks as given).
+
+    The text is encoded before anything is touched, so a text the encoding cannot hold raises
+    UnicodeEncodeError and leaves the file as it was. A symlink is followed: its target is written.
+    """
+    data = encode_source(text, encoding)
+    target = Path(os.path.realpath(path))
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = 0o644  # a new file (os.umask cannot be read without changing it, thread-unsafely)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,101 @@
+"""Atomic writer: encoding, BOM, line breaks and file mode survive a read/write round trip."""
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+
+import pytest
+
+from sls_lint.writer import Encoding, read_source, write_source
+
+
+def roundtrip(path, data: bytes, change=lambda t: t) -> tuple[str, Encoding]:
+    path.write_bytes(data)
+    text, encoding = read_source(path)
+    write_source(path, change(text), encoding)
+    return text, encoding
+
+
+def test_crlf_is_kept_exactly(tmp_path):
+    path = tmp_path / "h.py"
+    text, enc = roundtrip(path, b"import os\r\nx = 1\r\n", lambda t: t.replace("x = 1", "x = 2"))
+    assert text == "import os\r\nx = 1\r\n"
+    assert enc == Encoding("utf-8", False, "\r\n")
+    assert path.read_bytes() == b"import os\r\nx = 2\r\n"
+
+
+def test_old_mac_and_mixed_breaks_are_kept(tmp_path):
+    path = tmp_path / "h.py"
+    roundtrip(path, b"a = 1\rb = 2\n c\r\n")
+    assert path.read_bytes() == b"a = 1\rb = 2\n c\r\n"
+    assert read_source(path)[1].newline == "\r"
+
+
+def test_utf8_bom_is_kept(tmp_path):
+    path = tmp_path / "h.py"
+    text, enc = roundtrip(path, codecs.BOM_UTF8 + "s = 'é'\n".encode(), lambda t: t + "t = 1\n")
+    assert text == "s = 'é'\n"  # the BOM is not part of the text
+    assert enc.bom and enc.name == "utf-8"
+    assert path.read_bytes() == codecs.BOM_UTF8 + "s = 'é'\nt = 1\n".encode()
+
+
+def test_latin1_cookie_is_kept(tmp_path):
+    path = tmp_path / "h.py"
+    data = "# -*- coding: latin-1 -*-\ns = 'café'\n".encode("latin-1")
+    text, enc = roundtrip(path, data, lambda t: t.replace("café", "cafés"))
+    assert "café" in text
+    assert codecs.lookup(enc.name).name == "iso8859-1"
+    assert path.read_bytes() == "# -*- coding: latin-1 -*-\ns = 'cafés'\n".encode("latin-1")
+
+
+def test_cookie_is_ignored_outside_python(tmp_path):
+    path = tmp_path / "serverless.yml"
+    path.write_bytes("# coding: latin-1\nname: café\n".encode())
+    assert read_source(path) == ("# coding: latin-1\nname: café\n", Encoding("utf-8", False, "\n"))
+
+
+def test_mode_is_preserved_and_no_temp_file_left(tmp_path):
+    path = tmp_path / "h.py"
+    path.write_text("x = 1\n")
+    os.chmod(path, 0o751)
+    text, enc = read_source(path)
+    write_source(path, "x = 2\n", enc)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o751
+    assert path.read_text() == "x = 2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.py"]
+
+
+def test_unencodable_text_leaves_the_file_untouched(tmp_path):
+    path = tmp_path / "h.py"
+    data = "# coding: latin-1\nx = 1\n".encode("latin-1")
+    path.write_bytes(data)
+    _, enc = read_source(path)
+    with pytest.raises(UnicodeEncodeError):
+        write_source(path, "# coding: latin-1\nx = '😀'\n", enc)
+    assert path.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.py"]
+
+
+def test_failed_replace_removes_the_temp_file(tmp_path, monkeypatch):
+    path = tmp_path / "h.py"
+    path.write_text("x = 1\n")
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        write_source(path, "x = 2\n", Encoding())
+    assert path.read_text() == "x = 1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.py"]
+
+
+def test_symlink_target_is_written(tmp_path):
+    real = tmp_path / "real.py"
+    real.write_text("x = 1\n")
+    link = tmp_path / "link.py"
+    link.symlink_to(real)
+    write_source(link, "x = 2\n", Encoding())
+    assert link.is_symlink()
+    assert real.read_text() == "x = 2\n"
