@@ -1,0 +1,231 @@
+"""Cross-module facts: which project function a dotted name refers to, and which functions run
+per invocation (reached from a handler), with the call chain that reaches them.
+
+Works on per-module summaries (plain data computed once from each ModuleModel), so a module is
+never re-parsed for cross-module questions; modules are loaded lazily through ``load`` only when
+a handler's calls lead into them.
+"""
+from __future__ import annotations
+
+import ast
+import posixpath
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from .core import Function
+from .semantic import FunctionInfo, ModuleModel
+
+FuncKey = tuple[str, str]  # (posix path, qualname)
+
+# Decorator attribute names that make a function a route/trigger handler of an app object.
+ROUTE_DECORATORS = frozenset(
+    {
+        "route", "get", "post", "put", "patch", "delete", "head", "options", "api_route", "websocket",
+        "api_view", "on_sqs_message", "on_s3_event", "on_sns_message", "schedule", "lambda_function",
+        "queue_trigger", "blob_trigger", "timer_trigger", "event_hub_message_trigger",
+        "service_bus_queue_trigger", "service_bus_topic_trigger", "cosmos_db_trigger", "http_trigger",
+        "function_name", "event_grid_trigger",
+    }
+)
+ROUTER_FACTORIES = frozenset(
+    {
+        "fastapi.FastAPI", "fastapi.APIRouter", "flask.Flask", "flask.Blueprint", "starlette.applications.Starlette",
+        "chalice.Chalice", "chalice.Blueprint", "azure.functions.FunctionApp", "azure.functions.Blueprint",
+        "quart.Quart", "sanic.Sanic", "litestar.Litestar", "aws_lambda_powertools.event_handler.APIGatewayRestResolver",
+        "aws_lambda_powertools.event_handler.APIGatewayHttpResolver", "aws_lambda_powertools.event_handler.ALBResolver",
+        "aws_lambda_powertools.event_handler.LambdaFunctionUrlResolver", "aws_lambda_powertools.event_handler.api_gateway.Router",
+        "aws_lambda_powertools.event_handler.router.APIGatewayRouter",
+    }
+)
+ENTRY_METHODS = ("fetch", "scheduled", "queue", "on_fetch", "do_GET", "do_POST", "do_PUT", "do_PATCH", "do_DELETE", "do_HEAD", "do_OPTIONS")
+
+
+@dataclass(frozen=True)
+class CallSite:
+    target: str  # dotted qualified name as resolved in the calling module
+    line: int
+    column: int
+
+
+@dataclass
+class FunctionSummary:
+    qualname: str
+    line: int
+    cached: bool
+    is_async: bool
+    calls: list[CallSite] = field(default_factory=list)
+
+
+@dataclass
+class ModuleSummary:
+    path: str
+    module_name: str
+    functions: dict[str, FunctionSummary]
+    classes: dict[str, list[str]]  # class name -> method names
+    imports: dict[str, str]  # module-level imports: local name -> dotted
+    routers: list[str]  # module-level variables holding an app/router object
+
+    @classmethod
+    def of(cls, model: ModuleModel) -> "ModuleSummary":
+        functions: dict[str, FunctionSummary] = {}
+        for info in model.functions.values():
+            calls = []
+            for call in info.calls:
+                name = model.call_name(call)
+                if name:
+                    calls.append(CallSite(name, call.lineno, call.col_offset + 1))
+            functions[info.qualname] = FunctionSummary(info.qualname, info.node.lineno, info.is_cached, info.is_async, calls)
+        classes: dict[str, list[str]] = {}
+        for name, node in model.classes.items():
+            classes[name] = [n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        routers = []
+        for name in model.module_scope.bindings:
+            sv = model.single_value(name, model.module_scope)
+            if sv and isinstance(sv[0], ast.Call) and model.call_name(sv[0]) in ROUTER_FACTORIES:
+                routers.append(name)
+        return cls(model.path, model.module_name, functions, classes, dict(model.module_scope.imports), routers)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a function is reached per invocation: the handler Function and the chain of
+    qualnames (display form) from the handler's callable to this function."""
+
+    function: Function
+    chain: tuple[str, ...]
+    keys: tuple[FuncKey, ...]
+
+
+def route_handlers(model: ModuleModel, app_vars: Iterable[str]) -> list[FunctionInfo]:
+    """Functions decorated as routes/triggers of the given module-level app/router variables."""
+    names = set(app_vars)
+    out = []
+    for info in model.functions.values():
+        for d in info.decorator_nodes:
+            target = d.func if isinstance(d, ast.Call) else d
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in names:
+                if target.attr in ROUTE_DECORATORS or target.attr.startswith(("on_", "route")):
+                    out.append(info)
+                    break
+    return out
+
+
+class ProjectIndex:
+    """Resolves dotted names to project functions and computes per-invocation reachability."""
+
+    def __init__(self, python_paths: Iterable[str], load: Callable[[str], ModuleModel | None]):
+        self.paths = set(python_paths)
+        self._load = load
+        self._summaries: dict[str, ModuleSummary | None] = {}
+        self._models: dict[str, ModuleModel | None] = {}
+
+    # ------------------------------------------------------------------ modules
+    def model(self, path: str) -> ModuleModel | None:
+        if path not in self._models:
+            self._models[path] = self._load(path) if path in self.paths else None
+        return self._models[path]
+
+    def summary(self, path: str) -> ModuleSummary | None:
+        if path not in self._summaries:
+            m = self.model(path)
+            self._summaries[path] = ModuleSummary.of(m) if m is not None else None
+        return self._summaries[path]
+
+    def find_module(self, dotted: str, importer: str) -> str | None:
+        """The project file for a dotted module name, searched the way the runtime would:
+        from the importer's folder and each folder above it (Lambda puts the code root on
+        sys.path; tools put the project root)."""
+        rel = dotted.replace(".", "/")
+        folder = posixpath.dirname(importer)
+        while True:
+            for cand in (f"{rel}.py", f"{rel}/__init__.py"):
+                p = posixpath.normpath(posixpath.join(folder, cand)) if folder else cand
+                if p in self.paths:
+                    return p
+            if not folder:
+                return None
+            folder = posixpath.dirname(folder)
+
+    def resolve(self, dotted: str, importer: str, _depth: int = 0) -> FuncKey | None:
+        """Map a dotted name seen in ``importer`` to a (path, qualname) project function."""
+        if _depth > 6:
+            return None
+        own = self.summary(importer)
+        if own is not None and dotted.startswith(own.module_name + "."):
+            return self._member(importer, dotted[len(own.module_name) + 1 :], _depth)
+        parts = dotted.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            path = self.find_module(".".join(parts[:i]), importer)
+            if path is not None:
+                return self._member(path, ".".join(parts[i:]), _depth)
+        return None
+
+    def _member(self, path: str, rest: str, depth: int) -> FuncKey | None:
+        s = self.summary(path)
+        if s is None:
+            return None
+        if rest in s.functions:
+            return (path, rest)
+        if rest in s.classes:
+            init = f"{rest}.__init__"
+            return (path, init) if init in s.functions else None
+        head, _, tail = rest.partition(".")
+        if head in s.imports:  # re-export: `from .core import get_db` in a package __init__
+            target = s.imports[head] + (f".{tail}" if tail else "")
+            return self.resolve(target, path, depth + 1)
+        return None
+
+    # ------------------------------------------------------------------ handlers
+    def handler_keys(self, fn: Function) -> list[FuncKey]:
+        """The project functions that are entry points of a deployed Function."""
+        if not fn.handler_path or not fn.handler_callable:
+            return []
+        model = self.model(fn.handler_path)
+        summary = self.summary(fn.handler_path)
+        if model is None or summary is None:
+            return []
+        callable_ = fn.handler_callable
+        keys: list[FuncKey] = []
+        if callable_ in summary.functions:
+            keys.append((fn.handler_path, callable_))
+        elif callable_ in summary.classes:
+            methods = summary.classes[callable_]
+            entry = [m for m in methods if m in ENTRY_METHODS] or [m for m in methods if not m.startswith("_")]
+            keys.extend((fn.handler_path, f"{callable_}.{m}") for m in entry)
+        app_vars = {v for v in (fn.get("app"), fn.get("wraps_app")) if v}
+        if not keys and callable_ not in summary.functions:
+            app_vars.add(callable_)
+        if app_vars:
+            app_vars |= set(summary.routers)
+            keys.extend((fn.handler_path, info.qualname) for info in route_handlers(model, app_vars))
+        return list(dict.fromkeys(keys))
+
+    def reachability(self, functions: Iterable[Function]) -> dict[FuncKey, Reach]:
+        """Every project function run per invocation, with the shortest chain from a handler.
+        Bodies of cached factories (functools.cache & co.) run once per argument set, not per
+        invocation: they are not entered."""
+        reach: dict[FuncKey, Reach] = {}
+        for fn in sorted(functions, key=lambda f: f.name):
+            queue: deque[tuple[FuncKey, tuple[FuncKey, ...]]] = deque()
+            for key in self.handler_keys(fn):
+                queue.append((key, (key,)))
+            seen: set[FuncKey] = set()
+            while queue:
+                key, chain = queue.popleft()
+                if key in seen:
+                    continue
+                seen.add(key)
+                summ = self.summary(key[0])
+                if summ is None or key[1] not in summ.functions:
+                    continue
+                fsum = summ.functions[key[1]]
+                if fsum.cached:
+                    continue
+                if key not in reach:
+                    reach[key] = Reach(fn, tuple(k[1] for k in chain), chain)
+                for site in fsum.calls:
+                    target = self.resolve(site.target, key[0])
+                    if target is not None and target not in seen:
+                        queue.append((target, chain + (target,)))
+        return reach

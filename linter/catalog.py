@@ -1,0 +1,174 @@
+"""Shared call catalogs (qualified names), so that every rule and the advisor agree on what an
+expensive client, an HTTP call or a database connect is. Facts: shared/reference/serverless-facts.md
+sections 1.3 and 2.1.
+"""
+from __future__ import annotations
+
+# Aliases: a qualified name as it may be written -> the canonical name used in the catalogs.
+ALIASES = {
+    "boto3.session.Session": "boto3.Session",
+    "botocore.session.Session": "botocore.session.get_session",
+    "redis.client.Redis": "redis.Redis",
+    "redis.client.StrictRedis": "redis.StrictRedis",
+    "redis.StrictRedis.from_url": "redis.from_url",
+    "redis.Redis.from_url": "redis.from_url",
+    "redis.asyncio.Redis.from_url": "redis.asyncio.from_url",
+    "redis.asyncio.client.Redis": "redis.asyncio.Redis",
+    "pymongo.mongo_client.MongoClient": "pymongo.MongoClient",
+    "requests.sessions.Session": "requests.Session",
+    "requests.session": "requests.Session",
+    "httpx._client.Client": "httpx.Client",
+    "aiohttp.client.ClientSession": "aiohttp.ClientSession",
+    "sqlalchemy.engine.create_engine": "sqlalchemy.create_engine",
+    "sqlalchemy.ext.asyncio.engine.create_async_engine": "sqlalchemy.ext.asyncio.create_async_engine",
+    "pymysql.connections.Connection": "pymysql.Connection",
+    "mysql.connector.connection.MySQLConnection": "mysql.connector.connect",
+    "elasticsearch.client.Elasticsearch": "elasticsearch.Elasticsearch",
+    "openai.Client": "openai.OpenAI",
+    "anthropic.Client": "anthropic.Anthropic",
+    "google.cloud.storage.client.Client": "google.cloud.storage.Client",
+    "google.genai.client.Client": "google.genai.Client",
+    "urllib3.poolmanager.PoolManager": "urllib3.PoolManager",
+    "urllib3.connectionpool.HTTPConnectionPool": "urllib3.HTTPConnectionPool",
+    "psycopg2.pool.SimpleConnectionPool": "psycopg2.pool.SimpleConnectionPool",
+    "requests.api.get": "requests.get",
+    "requests.api.post": "requests.post",
+    "requests.api.put": "requests.put",
+    "requests.api.patch": "requests.patch",
+    "requests.api.delete": "requests.delete",
+    "requests.api.head": "requests.head",
+    "requests.api.options": "requests.options",
+    "requests.api.request": "requests.request",
+    "aws_lambda_powertools.logging.Logger": "aws_lambda_powertools.Logger",
+    "aws_lambda_powertools.logging.logger.Logger": "aws_lambda_powertools.Logger",
+    "aws_lambda_powertools.tracing.Tracer": "aws_lambda_powertools.Tracer",
+    "aws_lambda_powertools.metrics.Metrics": "aws_lambda_powertools.Metrics",
+}
+
+
+def canonical(name: str | None) -> str | None:
+    if name is None:
+        return None
+    if name in ALIASES:
+        return ALIASES[name]
+    # methods on aliased receivers: "requests.sessions.Session.get" -> "requests.Session.get"
+    head, _, tail = name.rpartition(".")
+    if head in ALIASES:
+        return f"{ALIASES[head]}.{tail}"
+    return name
+
+
+# kind -> qualified constructors. Kinds appear in messages and in the advisor.
+_CLIENTS: dict[str, tuple[str, ...]] = {
+    "AWS SDK client": (
+        "boto3.client", "boto3.resource", "boto3.Session", "boto3.Session.client", "boto3.Session.resource",
+        "botocore.session.get_session", "botocore.session.get_session.create_client",
+        "aiobotocore.session.get_session", "aiobotocore.session.get_session.create_client",
+        "aioboto3.Session",
+    ),
+    "PostgreSQL connection": (
+        "psycopg2.connect", "psycopg2.pool.SimpleConnectionPool", "psycopg2.pool.ThreadedConnectionPool",
+        "psycopg.connect", "psycopg.Connection.connect", "psycopg.AsyncConnection.connect",
+        "psycopg_pool.ConnectionPool", "psycopg_pool.AsyncConnectionPool",
+        "asyncpg.connect", "asyncpg.create_pool", "pg8000.connect", "pg8000.native.Connection", "pg8000.dbapi.connect",
+    ),
+    "MySQL connection": (
+        "pymysql.connect", "pymysql.Connection", "pymysql.Connect", "MySQLdb.connect", "MySQLdb.Connect",
+        "mysql.connector.connect", "mysql.connector.pooling.MySQLConnectionPool", "aiomysql.connect", "aiomysql.create_pool",
+    ),
+    "SQLAlchemy engine": (
+        "sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine",
+    ),
+    "MongoDB client": (
+        "pymongo.MongoClient", "pymongo.AsyncMongoClient", "motor.motor_asyncio.AsyncIOMotorClient", "mongoengine.connect",
+    ),
+    "Redis client": (
+        "redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.ConnectionPool", "redis.asyncio.Redis",
+        "redis.asyncio.from_url", "redis.cluster.RedisCluster", "redis.asyncio.StrictRedis",
+    ),
+    "search client": (
+        "elasticsearch.Elasticsearch", "elasticsearch.AsyncElasticsearch", "opensearchpy.OpenSearch", "opensearchpy.AsyncOpenSearch",
+    ),
+    "HTTP connection pool": (
+        "requests.Session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager", "urllib3.HTTPConnectionPool",
+    ),
+    "Google Cloud client": (
+        "google.cloud.storage.Client", "google.cloud.firestore.Client", "google.cloud.firestore.AsyncClient",
+        "google.cloud.bigquery.Client", "google.cloud.pubsub_v1.PublisherClient", "google.cloud.pubsub_v1.SubscriberClient",
+        "google.cloud.pubsub.PublisherClient", "google.cloud.pubsub.SubscriberClient",
+        "google.cloud.secretmanager.SecretManagerServiceClient", "google.cloud.datastore.Client", "google.cloud.spanner.Client",
+    ),
+    "Azure SDK client": (
+        "azure.storage.blob.BlobServiceClient", "azure.storage.blob.BlobServiceClient.from_connection_string",
+        "azure.storage.blob.ContainerClient", "azure.storage.blob.ContainerClient.from_connection_string",
+        "azure.storage.blob.BlobClient", "azure.storage.blob.BlobClient.from_connection_string",
+        "azure.cosmos.CosmosClient", "azure.servicebus.ServiceBusClient", "azure.servicebus.ServiceBusClient.from_connection_string",
+        "azure.eventhub.EventHubProducerClient", "azure.eventhub.EventHubProducerClient.from_connection_string",
+        "azure.keyvault.secrets.SecretClient", "azure.identity.DefaultAzureCredential",
+    ),
+    "LLM API client": (
+        "openai.OpenAI", "openai.AsyncOpenAI", "openai.AzureOpenAI", "openai.AsyncAzureOpenAI",
+        "anthropic.Anthropic", "anthropic.AsyncAnthropic", "anthropic.AnthropicBedrock", "anthropic.AsyncAnthropicBedrock",
+        "google.genai.Client", "cohere.Client", "cohere.ClientV2", "mistralai.Mistral",
+    ),
+    "ORM or database client": (
+        "prisma.Prisma", "peewee.PostgresqlDatabase", "peewee.MySQLDatabase", "tortoise.Tortoise.init", "stripe.StripeClient",
+    ),
+    "Powertools utility": (
+        "aws_lambda_powertools.Logger", "aws_lambda_powertools.Tracer", "aws_lambda_powertools.Metrics",
+        "aws_lambda_powertools.utilities.parameters.SSMProvider", "aws_lambda_powertools.utilities.parameters.SecretsProvider",
+        "aws_lambda_powertools.utilities.parameters.DynamoDBProvider", "aws_lambda_powertools.utilities.parameters.AppConfigProvider",
+    ),
+}
+
+CLIENT_CONSTRUCTORS: dict[str, str] = {name: kind for kind, names in _CLIENTS.items() for name in names}
+# constructors whose result's methods also create clients (the method on a per-invocation
+# receiver is reported through the receiver, not twice)
+CLIENT_FACTORY_RECEIVERS = frozenset({"boto3.Session", "botocore.session.get_session", "aiobotocore.session.get_session"})
+
+
+def client_kind(qualname: str | None) -> str | None:
+    return CLIENT_CONSTRUCTORS.get(canonical(qualname) or "")
+
+
+# --------------------------------------------------------------------------- HTTP calls
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
+# qualified name -> (positional index of timeout or None, library label)
+HTTP_CALLS: dict[str, tuple[int | None, str]] = {}
+for _verb in HTTP_VERBS:
+    HTTP_CALLS[f"requests.{_verb}"] = (None, "requests")
+    HTTP_CALLS[f"requests.Session.{_verb}"] = (None, "requests")
+HTTP_CALLS.update(
+    {
+        "urllib.request.urlopen": (2, "urllib.request"),
+        "http.client.HTTPConnection": (2, "http.client"),
+        "http.client.HTTPSConnection": (2, "http.client"),
+        "socket.create_connection": (1, "socket"),
+        "smtplib.SMTP": (3, "smtplib"),
+        "smtplib.SMTP_SSL": (3, "smtplib"),
+        "smtplib.LMTP": (None, "smtplib"),
+        "ftplib.FTP": (4, "ftplib"),
+        "ftplib.FTP_TLS": (None, "ftplib"),
+        "imaplib.IMAP4": (2, "imaplib"),
+        "imaplib.IMAP4_SSL": (None, "imaplib"),
+        "poplib.POP3": (2, "poplib"),
+        "urllib3.request": (None, "urllib3"),
+        "aiohttp.request": (None, "aiohttp"),
+    }
+)
+# methods on pools/sessions whose constructor may carry the timeout instead
+POOL_METHODS: dict[str, tuple[str, ...]] = {
+    "urllib3.PoolManager": ("request", "urlopen", "request_encode_url", "request_encode_body"),
+    "urllib3.HTTPConnectionPool": ("request", "urlopen"),
+    "aiohttp.ClientSession": HTTP_VERBS + ("ws_connect",),
+}
+# httpx: bounded by default (5 s); only an explicit timeout=None is a finding
+HTTPX_CALLS = frozenset(
+    [f"httpx.{v}" for v in HTTP_VERBS + ("stream",)]
+    + [f"httpx.Client.{v}" for v in HTTP_VERBS + ("stream", "send")]
+    + [f"httpx.AsyncClient.{v}" for v in HTTP_VERBS + ("stream", "send")]
+    + ["httpx.Client", "httpx.AsyncClient"]
+)
+# fetch in Python Workers / Pyodide: bounded with signal=AbortSignal.timeout(ms)
+FETCH_CALLS = frozenset({"pyodide.http.pyfetch", "js.fetch", "workers.fetch"})

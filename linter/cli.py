@@ -1,0 +1,262 @@
+"""The command line: a thin shell over :class:`sls_lint.engine.Linter`.
+
+Exit codes: 0 nothing left to report; 1 findings remain; 2 usage, configuration or internal
+error. ``sls-lint [PATHS]`` and ``sls-lint --fix`` are shortcuts for ``sls-lint check``.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+from typing import Sequence
+
+import click
+
+from . import __version__
+
+COMMANDS = ("check", "functions", "rule", "rules", "advise", "lsp", "clean")
+
+
+class DefaultToCheck(click.Group):
+    """Route ``sls-lint [OPTIONS] [PATHS]`` to ``check``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+class UsageError(Exception):
+    pass
+
+
+def _fail(message: str) -> "NoReturn":  # type: ignore[name-defined]
+    click.echo(f"sls-lint: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip().upper() for x in v.split(",") if x.strip())
+    return tuple(out)
+
+
+def _load_config(config_path: str | None, start: str, overrides: dict) -> "Config":  # type: ignore[name-defined]
+    from .config import ConfigError, find_config_file, load_config
+    from .rule import all_options
+
+    try:
+        path = config_path or find_config_file(start)
+        return load_config(path, start=start, rule_options=all_options(), overrides=overrides)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+@click.group(cls=DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="sls-lint")
+def cli() -> None:
+    """sls-lint: find what makes serverless and edge functions slow, fragile, costly or insecure."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--fix", is_flag=True, help="Apply safe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (with --fix or --diff).")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="Include fix edits in the output.")
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (SLS2, SLS201).")
+@click.option("--extend-select", multiple=True, help="Codes or prefixes to enable on top of the config.")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--exclude", multiple=True, help="Gitignore-style patterns to exclude (replaces the config's).")
+@click.option("--extend-exclude", multiple=True, help="Gitignore-style patterns to exclude on top of the config's.")
+@click.option("--include-vendored", is_flag=True, default=None, help="Also check vendored dependency trees.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif", "junit"]), default="text", show_default=True)
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (pyproject.toml or sls-lint.toml).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
+@click.option("--stdin-filename", type=click.Path(), help="Read the source from stdin, as this file.")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
+def check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ignore, exclude, extend_exclude, include_vendored, fmt, output_file, config_path, no_cache, exit_zero, statistics, stdin_filename, color) -> None:
+    """Check PATHS (default: the current folder) and report findings."""
+    try:
+        code = _check(**locals())
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # never a traceback for users
+        if os.environ.get("SLS_LINT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set SLS_LINT_DEBUG=1 for the traceback)")
+    sys.exit(code)
+
+
+def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ignore, exclude, extend_exclude, include_vendored, fmt, output_file, config_path, no_cache, exit_zero, statistics, stdin_filename, color) -> int:
+    from .engine import Linter
+    from .reporters import ReportContext, get_reporter
+
+    overrides: dict = {}
+    if select:
+        overrides["select"] = list(_split(select))
+    if extend_select:
+        overrides["extend-select"] = list(_split(extend_select))
+    if ignore:
+        overrides["ignore"] = list(_split(ignore))
+    if exclude:
+        overrides["exclude"] = list(exclude)
+    if extend_exclude:
+        overrides["extend-exclude"] = list(extend_exclude)
+    if include_vendored:
+        overrides["include-vendored"] = True
+    cwd = os.getcwd()
+    for p in paths:
+        if not os.path.exists(p):
+            _fail(f"path does not exist: {p}")
+    start = os.path.dirname(os.path.abspath(stdin_filename)) if stdin_filename else os.path.abspath(paths[0] if paths else cwd)
+    if os.path.isfile(start):
+        start = os.path.dirname(start)
+    config = _load_config(config_path, start, overrides)
+    linter = Linter(config, cwd=cwd)
+    overlay = None
+    if stdin_filename:
+        overlay = {stdin_filename: sys.stdin.read()}
+    apply = fix or diff
+    result = linter.fix(paths, overlay=overlay, stdin_path=stdin_filename, apply=apply, unsafe=unsafe_fixes)
+    for err in result.errors:
+        click.echo(f"sls-lint: warning: {err}", err=True)
+    for msg in result.fixes_failed:
+        click.echo(f"sls-lint: warning: {msg}", err=True)
+    if diff:
+        out = []
+        for abs_path, (before, after) in sorted(result.fixed_sources.items()):
+            rel = os.path.relpath(abs_path, cwd).replace(os.sep, "/")
+            out.extend(difflib.unified_diff(before.splitlines(True), after.splitlines(True), f"a/{rel}", f"b/{rel}"))
+        text = "".join(out)
+        if text and not text.endswith("\n"):
+            text += "\n"
+        click.echo(text, nl=False)
+        # --diff: exit 1 when there is something to fix (like Ruff)
+        return 0 if exit_zero or not result.fixed_sources else 1
+    if fix and result.fixed_sources:
+        if stdin_filename:
+            # with stdin, the fixed source goes to stdout and the report to stderr
+            (_before, after), = result.fixed_sources.values()
+            click.echo(after, nl=False)
+        else:
+            linter.write(result)
+    diagnostics = result.diagnostics
+    fixable = sum(1 for d in diagnostics if d.fix and d.fix.applicability.value == "safe")
+    unsafe_fixable = sum(1 for d in diagnostics if d.fix and d.fix.applicability.value == "unsafe")
+    edits = {}
+    if show_fixes:
+        edits = _edits_for(diagnostics, result.sources)
+    if color is None:
+        color = output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    ctx = ReportContext(
+        version=__version__,
+        sources=result.sources,
+        fixed=result.fixes_applied,
+        fixable=fixable,
+        unsafe_fixable=unsafe_fixable,
+        show_fixes=show_fixes,
+        edits=edits,
+        color=bool(color),
+        statistics=statistics,
+    )
+    try:
+        report = get_reporter(fmt)(diagnostics, context=ctx)
+    except KeyError:
+        _fail(f"output format {fmt!r} is not available yet")
+    if output_file:
+        with open(output_file, "w", encoding="utf-8") as fh:
+            fh.write(report)
+    elif report:
+        stream_err = bool(stdin_filename and fix)
+        click.echo(report, nl=not report.endswith("\n"), err=stream_err)
+    if exit_zero or not diagnostics:
+        return 0
+    return 1
+
+
+def _edits_for(diagnostics, sources) -> dict:
+    from sls_lint.fixers import FixError, edits_for
+
+    out = {}
+    for i, d in enumerate(diagnostics):
+        if d.fix is None or d.fix.applicability.value == "display-only":
+            continue
+        text = sources.get(d.path)
+        if text is None:
+            continue
+        try:
+            out[i] = edits_for(text, d.fix, path=d.path)
+        except FixError:
+            continue
+    return out
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def functions(paths, fmt, config_path) -> None:
+    """List the project's functions: platform, runtime class, triggers, limits and handler."""
+    from .engine import Linter
+    from .project.render import render_table, to_json
+
+    start = os.path.abspath(paths[0] if paths else os.getcwd())
+    if os.path.isfile(start):
+        start = os.path.dirname(start)
+    config = _load_config(config_path, start, {})
+    try:
+        fns = Linter(config).functions(paths)
+    except Exception as exc:  # pragma: no cover - defensive
+        if os.environ.get("SLS_LINT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc}")
+    if fmt == "json":
+        click.echo(json.dumps({"version": __version__, "functions": to_json(fns)}, indent=2))
+    else:
+        click.echo(render_table(fns) if fns else "No functions found.")
+
+
+@cli.command()
+@click.argument("code")
+def rule(code) -> None:
+    """Show the documentation of one rule (by code or name)."""
+    from .docs import render_rule
+    from .rule import rule_by_code
+
+    r = rule_by_code(code)
+    if r is None:
+        _fail(f"unknown rule {code!r}; `sls-lint rules` lists them")
+    click.echo(render_rule(r))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(fmt) -> None:
+    """List every rule."""
+    from .rule import all_rules
+
+    rows = [(r.code, r.name, r.severity.value, r.fix_availability.value, r.fix_safety.value, r.summary) for r in all_rules()]
+    if fmt == "json":
+        click.echo(json.dumps([dict(zip(("code", "name", "severity", "fix", "fix_safety", "summary"), row)) for row in rows], indent=2))
+        return
+    w = [max(len(str(row[i])) for row in rows) for i in range(5)]
+    click.echo(f"{'code':<{w[0]}}  {'name':<{w[1]}}  {'severity':<{w[2]}}  {'fix':<{w[3]}}  summary")
+    for row in rows:
+        fixinfo = row[3] if row[3] == "never" else f"{row[3]}"
+        click.echo(f"{row[0]:<{w[0]}}  {row[1]:<{w[1]}}  {row[2]:<{w[2]}}  {fixinfo:<{w[3]}}  {row[5]}")
+
+
+def main() -> None:
+    cli(prog_name="sls-lint")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,555 @@
+"""The engine: discover -> project model -> analyse (one parse, one model, one traversal per
+module) -> filter (suppressions, per-file ignores) -> fix loop. The CLI, the pre-commit hook,
+the LSP server and the advisor are thin shells over :class:`Linter`.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import posixpath
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from .callgraph import ProjectIndex, Reach
+from .config import Config
+from .core import Applicability, Diagnostic, FixIntent, Function, RunStats, Severity, SourceFile, Span
+from .rule import Rule, all_rules
+from .semantic import ModuleModel
+from .suppress import SuppressionIndex, parse_suppressions
+
+MAX_FIX_ROUNDS = 10
+DEPLOYMENT_KINDS = ("serverless", "cloudformation", "vercel", "wrangler")
+
+
+def char_column(line_text: str, byte_col: int) -> int:
+    """0-based character column for a UTF-8 byte offset reported by ``ast``."""
+    if line_text.isascii():
+        return byte_col
+    return len(line_text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+def node_span(model: ModuleModel, node: ast.AST) -> Span:
+    lines = model.lines
+    line = getattr(node, "lineno", 1)
+    end_line = getattr(node, "end_lineno", None) or line
+    col = getattr(node, "col_offset", 0)
+    end_col = getattr(node, "end_col_offset", None)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    etext = lines[end_line - 1] if 0 < end_line <= len(lines) else ""
+    c = char_column(text, col) + 1
+    e = char_column(etext, end_col) + 1 if end_col is not None else c + 1
+    return Span(line, c, end_line, e)
+
+
+class SourceStore:
+    """Reads project files once (keeping encoding/BOM/newlines for the writer), with an in-memory
+    overlay for stdin, editors and fix rounds."""
+
+    def __init__(self, root: str, overlay: Mapping[str, str] | None = None):
+        self.root = root
+        self.overlay: dict[str, str] = dict(overlay or {})
+        self._cache: dict[str, str | None] = {}
+        self.encodings: dict[str, Any] = {}
+        self.read_errors: dict[str, str] = {}
+
+    def abs(self, path: str) -> str:
+        return os.path.join(self.root, *path.split("/"))
+
+    def text(self, path: str) -> str | None:
+        if path in self.overlay:
+            return self.overlay[path]
+        if path not in self._cache:
+            from .writer import read_source
+
+            try:
+                text, enc = read_source(self.abs(path))
+                self.encodings[path] = enc
+                self._cache[path] = text
+            except (OSError, UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
+                self.read_errors[path] = f"cannot read {path}: {exc}"
+                self._cache[path] = None
+        return self._cache[path]
+
+
+@dataclass
+class ParseOutcome:
+    model: ModuleModel | None
+    error: tuple[int, int, str] | None = None  # (line, column, message) for SLS001
+
+
+def parse_module(path: str, source: str) -> ParseOutcome:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename=path, type_comments=False)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col = exc.offset or 1
+        return ParseOutcome(None, (line, max(col, 1), f"SyntaxError: {exc.msg}"))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return ParseOutcome(None, (1, 1, f"cannot parse: {exc}"))
+    try:
+        return ParseOutcome(ModuleModel(path, source, tree))
+    except RecursionError:
+        return ParseOutcome(None, (1, 1, "nesting too deep to analyse"))
+
+
+class ModuleContext:
+    """What a rule sees while its visit methods run over one module."""
+
+    def __init__(self, engine: "Analysis", model: ModuleModel, sink: list[Diagnostic]):
+        self._engine = engine
+        self.model = model
+        self.path = model.path
+        self.project = engine.project
+        self.index = engine.index
+        self.config = engine.config
+        self._sink = sink
+        self.rule: Rule | None = None
+        self.functions_here: list[Function] = [f for f in engine.project.functions if f.handler_path == model.path]
+
+    def option(self, name: str) -> Any:
+        return self.config.option(name)
+
+    @property
+    def is_test_file(self) -> bool:
+        return self._engine.is_test_path(self.path)
+
+    def reach_of(self, node: ast.AST) -> Reach | None:
+        """How the function running ``node`` is reached per invocation (None: not per invocation)."""
+        info = self.model.enclosing_function(node)
+        while info is not None:
+            r = self._engine.reach.get((self.path, info.qualname))
+            if r is not None:
+                return r
+            # a nested function or lambda that is not itself called is still created per call;
+            # only count it when it is called (the call graph includes it) -> stop here
+            return None
+        return None
+
+    def budget_for(self, reach: Reach | None) -> float | None:
+        return reach.function.budget_s if reach else None
+
+    def span(self, node: ast.AST) -> Span:
+        return node_span(self.model, node)
+
+    def report(
+        self,
+        node: ast.AST | Span,
+        message: str,
+        *,
+        fix: FixIntent | None = None,
+        function: str | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        rule = self.rule
+        assert rule is not None
+        span = node if isinstance(node, Span) else node_span(self.model, node)
+        if function is None and not isinstance(node, Span):
+            r = self.reach_of(node)
+            function = r.function.name if r else None
+        fp = fingerprint if fingerprint is not None else (self.model.node_text(node) if not isinstance(node, Span) else "")
+        self._sink.append(Diagnostic(rule.code, rule.name, rule.severity, self.path, span, message, function, fix, " ".join(fp.split())))
+
+
+class ProjectContext:
+    """What a project-level rule (deployment files) sees."""
+
+    def __init__(self, engine: "Analysis", sink: list[Diagnostic]):
+        self._engine = engine
+        self.project = engine.project
+        self.index = engine.index
+        self.config = engine.config
+        self.sources = engine.store
+        self._sink = sink
+        self.rule: Rule | None = None
+
+    def option(self, name: str) -> Any:
+        return self.config.option(name)
+
+    def checked(self, path: str) -> bool:
+        return path in self._engine.checked
+
+    def report(self, path: str, span: Span, message: str, *, fix: FixIntent | None = None, function: str | None = None, fingerprint: str = "") -> None:
+        rule = self.rule
+        assert rule is not None
+        self._sink.append(Diagnostic(rule.code, rule.name, rule.severity, path, span, message, function, fix, fingerprint))
+
+
+@dataclass
+class LintResult:
+    diagnostics: list[Diagnostic]  # paths relative to the working directory
+    sources: dict[str, str]  # display path -> final text (for excerpts)
+    functions: list[Function]
+    stats: RunStats
+    errors: list[str] = field(default_factory=list)
+    fixed_sources: dict[str, tuple[str, str]] = field(default_factory=dict)  # root path -> (before, after)
+    fixes_applied: int = 0
+    fixes_failed: list[str] = field(default_factory=list)
+
+
+def _rule_meta(code: str) -> type[Rule] | None:
+    for r in all_rules():
+        if r.code == code:
+            return r
+    return None
+
+
+class Analysis:
+    """One analysis of a project state (the files on disk plus an overlay)."""
+
+    def __init__(self, config: Config, root: str, files: list[SourceFile], checked: set[str], store: SourceStore, rules: Sequence[type[Rule]]):
+        from .project import build_project
+
+        self.config = config
+        self.root = root
+        self.files = files
+        self.checked = checked
+        self.store = store
+        self.rule_classes = list(rules)
+        self.stats = RunStats()
+        self.parse_errors: dict[str, tuple[int, int, str]] = {}
+        self._models: dict[str, ModuleModel | None] = {}
+        python_paths = [f.path for f in files if f.kind == "python"]
+        self.index = ProjectIndex(python_paths, self._load_model)
+        trees = _LazyTrees(self, python_paths)
+        self.project = build_project(root, files, trees)
+        self.reach: dict[tuple[str, str], Reach] = self.index.reachability(self.project.functions)
+
+    def is_test_path(self, path: str) -> bool:
+        return self.config.is_test_path(path)
+
+    def _load_model(self, path: str) -> ModuleModel | None:
+        if path not in self._models:
+            text = self.store.text(path)
+            if text is None:
+                self._models[path] = None
+            else:
+                outcome = parse_module(path, text)
+                if outcome.error:
+                    self.parse_errors[path] = outcome.error
+                self._models[path] = outcome.model
+        return self._models[path]
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> list[Diagnostic]:
+        rules = [cls() for cls in self.rule_classes]
+        python_rules = [r for r in rules if "python" in r.file_kinds and r.node_types()]
+        dispatch_cache: dict[tuple[int, ...], dict[type, list]] = {}
+        raw: dict[str, list[Diagnostic]] = {}
+        for f in self.files:
+            if f.path not in self.checked or f.kind != "python":
+                continue
+            text = self.store.text(f.path)
+            if text is None:
+                continue
+            sink = raw.setdefault(f.path, [])
+            model = self.index.model(f.path)
+            if model is None:
+                line, col, msg = self.parse_errors.get(f.path, (1, 1, "cannot parse"))
+                sink.append(self._tool_diag("SLS001", f.path, Span.point(line, col), f"{f.path} cannot be parsed: {msg}"))
+                continue
+            active = [r for r in python_rules if r.prefilter is None or any(tok in text for tok in r.prefilter)]
+            if not active:
+                continue
+            key = tuple(id(r) for r in active)
+            dispatch = dispatch_cache.get(key)
+            if dispatch is None:
+                dispatch = {}
+                for r in active:
+                    for nt in r.node_types():
+                        dispatch.setdefault(nt, []).append((r, getattr(r, "visit_" + nt.__name__)))
+                dispatch_cache[key] = dispatch
+            ctx = ModuleContext(self, model, sink)
+            for r in active:
+                ctx.rule = r
+                r.begin_module(ctx)
+            for node in ast.walk(model.tree):
+                handlers = dispatch.get(type(node))
+                if handlers:
+                    for r, fn in handlers:
+                        ctx.rule = r
+                        fn(node, ctx)
+            for r in active:
+                ctx.rule = r
+                r.end_module(ctx)
+        # deployment files: parse errors and project-level rules
+        project_raw: list[Diagnostic] = []
+        for doc in self.project.docs:
+            if doc.error and doc.path in self.checked:
+                line, col, msg = doc.error
+                project_raw.append(self._tool_diag("SLS001", doc.path, Span.point(line, col), f"{doc.path} cannot be parsed: {msg}"))
+        pctx = ProjectContext(self, project_raw)
+        for r in rules:
+            if type(r).check_project is not Rule.check_project:
+                pctx.rule = r
+                r.check_project(pctx)
+        for d in project_raw:
+            raw.setdefault(d.path, []).append(d)
+        out: list[Diagnostic] = []
+        for f in self.files:
+            if f.path in self.checked:
+                self.stats.files_checked += 1
+                text = self.store.text(f.path)
+                if text is not None:
+                    model = self.index.model(f.path) if f.kind == "python" else None
+                    out.extend(self._filter(f, text, raw.get(f.path, []), model))
+        return out
+
+    def _tool_diag(self, code: str, path: str, span: Span, message: str) -> Diagnostic:
+        meta = _rule_meta(code)
+        name = meta.name if meta else code
+        sev = meta.severity if meta else Severity.ERROR
+        return Diagnostic(code, name, sev, path, span, message)
+
+    def _filter(self, f: SourceFile, text: str, raw: list[Diagnostic], model: ModuleModel | None) -> list[Diagnostic]:
+        cfg = self.config
+        ignored = cfg.ignored_for(f.path)
+
+        def enabled(code: str) -> bool:
+            return cfg.is_enabled(code) and not any(code.startswith(i) for i in ignored)
+
+        ranges, comment_only = _statement_ranges(model) if model is not None else ({}, set())
+        sup = SuppressionIndex(parse_suppressions(text, python=f.kind == "python"), ranges, comment_only)
+        kept: list[Diagnostic] = []
+        seen: set[tuple] = set()
+        for d in raw:
+            if not enabled(d.code):
+                continue
+            key = (d.code, d.span, d.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            if sup.suppress(d.code, d.span.line):
+                continue
+            kept.append(d)
+        if enabled("SLS002"):
+            known = {r.code for r in all_rules()}
+            for s, codes in sup.unused():
+                names = [c for c in codes if c in known or c.rstrip("0123456789") == "SLS"]
+                unknown = [c for c in codes if c not in known and len(c) == 6]
+                # codes of rules that are not enabled for this file are not "unused": they may be enabled elsewhere
+                unused = [c for c in names if enabled(c)] if codes else []
+                if codes and not unused and not unknown:
+                    continue
+                span = Span(s.line, s.column, s.line, s.end_column)
+                if unknown:
+                    msg = f"Suppression names unknown rule code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}"
+                elif unused:
+                    msg = f"Unused suppression: no {', '.join(unused)} finding here to suppress"
+                else:
+                    msg = "Unused blanket suppression: nothing is reported here"
+                kept.append(self._tool_diag("SLS002", f.path, span, msg))
+        return kept
+
+
+class _LazyTrees(Mapping):
+    """A mapping path -> ast.Module that parses on first access (the project model asks only
+    for the files it needs)."""
+
+    def __init__(self, analysis: Analysis, paths: Iterable[str]):
+        self._a = analysis
+        self._paths = list(paths)
+
+    def __getitem__(self, key: str) -> ast.Module:
+        m = self._a.index.model(key)
+        if m is None:
+            raise KeyError(key)
+        return m.tree
+
+    def __iter__(self):
+        return (p for p in self._paths if self._a.index.model(p) is not None)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._paths and self._a.index.model(key) is not None  # type: ignore[arg-type]
+
+    def text(self, key: str) -> str | None:
+        return self._a.store.text(key)
+
+
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _statement_ranges(model: ModuleModel) -> tuple[dict[int, tuple[int, int]], set[int]]:
+    ranges: dict[int, tuple[int, int]] = {}
+    for node in ast.walk(model.tree):
+        if not isinstance(node, ast.stmt):
+            continue
+        first = node.lineno
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.decorator_list:
+            first = min(d.lineno for d in node.decorator_list)
+        if isinstance(node, _COMPOUND) or (hasattr(ast, "TryStar") and isinstance(node, getattr(ast, "TryStar"))) or (hasattr(ast, "Match") and isinstance(node, getattr(ast, "Match"))):
+            body = getattr(node, "body", None) or getattr(node, "cases", None)
+            last = (body[0].lineno - 1) if body else node.lineno
+            last = max(last, node.lineno)
+        else:
+            last = node.end_lineno or node.lineno
+        if last > first:
+            for ln in range(first, last + 1):
+                ranges.setdefault(ln, (first, last))
+    comment_only = {i for i, line in enumerate(model.lines, 1) if line.lstrip().startswith("#")}
+    return ranges, comment_only
+
+
+def _applicable(fix: FixIntent | None, unsafe: bool) -> bool:
+    if fix is None:
+        return False
+    return fix.applicability == Applicability.SAFE or (unsafe and fix.applicability == Applicability.UNSAFE)
+
+
+class Linter:
+    """The engine API: ``lint`` and ``fix`` over paths, with an optional in-memory overlay
+    (stdin, unsaved editor buffers)."""
+
+    def __init__(self, config: Config, *, cwd: str | None = None, rules: Sequence[type[Rule]] | None = None):
+        self.config = config
+        self.cwd = os.path.abspath(cwd or os.getcwd())
+        self.rules = list(rules) if rules is not None else [r for r in all_rules() if config.is_enabled(r.code)]
+        self._models: dict[tuple[str, str], ModuleModel | None] = {}
+
+    # ------------------------------------------------------------------ paths
+    def _root_for(self, abs_paths: list[str]) -> str:
+        if self.config.path:
+            return os.path.dirname(os.path.abspath(self.config.path))
+        if all(p == self.cwd or p.startswith(self.cwd + os.sep) for p in abs_paths):
+            return self.cwd
+        common = os.path.commonpath(abs_paths) if abs_paths else self.cwd
+        return common if os.path.isdir(common) else os.path.dirname(common)
+
+    def display(self, root: str, path: str) -> str:
+        rel = os.path.relpath(os.path.join(root, *path.split("/")), self.cwd)
+        return rel.replace(os.sep, "/")
+
+    def _collect(self, paths: Sequence[str], stdin_path: str | None):
+        from .discovery import discover
+
+        abs_paths = [os.path.abspath(os.path.join(self.cwd, p)) for p in (paths or ["."])]
+        if stdin_path:
+            abs_paths = [os.path.abspath(os.path.join(self.cwd, stdin_path))]
+        root = self._root_for(abs_paths)
+        context = discover([root], self.config, root=root)
+        errors = list(context.errors)
+        files = {f.path: f for f in context.files}
+        checked: set[str] = set()
+        if stdin_path:
+            rel = os.path.relpath(abs_paths[0], root).replace(os.sep, "/")
+            if rel not in files:
+                from .discovery import classify
+
+                kind = classify(rel) or "python"
+                files[rel] = SourceFile(rel, abs_paths[0], kind)
+            checked.add(rel)
+        elif abs_paths == [root]:
+            checked = set(files)
+        else:
+            given = discover(abs_paths, self.config, root=root)
+            errors.extend(given.errors)
+            for f in given.files:
+                files.setdefault(f.path, f)
+                checked.add(f.path)
+        ordered = [files[k] for k in sorted(files)]
+        return root, ordered, checked, errors, context
+
+    def _analysis(self, root, files, checked, overlay) -> Analysis:
+        store = SourceStore(root, overlay)
+        analysis = Analysis(self.config, root, files, checked, store, self.rules)
+        return analysis
+
+    # ------------------------------------------------------------------ API
+    def lint(self, paths: Sequence[str] = (), *, overlay: Mapping[str, str] | None = None, stdin_path: str | None = None) -> LintResult:
+        return self.fix(paths, overlay=overlay, stdin_path=stdin_path, apply=False)
+
+    def fix(
+        self,
+        paths: Sequence[str] = (),
+        *,
+        overlay: Mapping[str, str] | None = None,
+        stdin_path: str | None = None,
+        apply: bool = True,
+        unsafe: bool = False,
+    ) -> LintResult:
+        """Lint, and with ``apply`` fix until nothing changes (bounded). Nothing is written here:
+        the result carries (before, after) texts; :meth:`write` writes them atomically."""
+        root, files, checked, errors, context = self._collect(paths, stdin_path)
+        work: dict[str, str] = {}
+        if overlay:
+            for k, v in overlay.items():
+                work[os.path.relpath(os.path.abspath(os.path.join(self.cwd, k)), root).replace(os.sep, "/")] = v
+        originals: dict[str, str] = {}
+        applied_total = 0
+        failed: dict[str, None] = {}
+        analysis = self._analysis(root, files, checked, work)
+        diags = analysis.run()
+        rounds = 0
+        while apply and rounds < MAX_FIX_ROUNDS:
+            rounds += 1
+            by_file: dict[str, list[FixIntent]] = {}
+            for d in diags:
+                if _applicable(d.fix, unsafe):
+                    by_file.setdefault(d.path, []).append(d.fix)  # type: ignore[arg-type]
+            if not by_file:
+                break
+            from sls_lint.fixers import fix_source
+
+            changed = False
+            for path, intents in sorted(by_file.items()):
+                text = analysis.store.text(path)
+                if text is None:
+                    continue
+                new, applied, bad = fix_source(text, list(dict.fromkeys(intents)), path=path)
+                for intent, reason in bad:
+                    failed[f"{self.display(root, path)}: fix '{intent.title}' dropped: {reason}"] = None
+                if new != text:
+                    originals.setdefault(path, text)
+                    work[path] = new
+                    applied_total += len(applied)
+                    changed = True
+            if not changed:
+                break
+            encodings = analysis.store.encodings
+            analysis = self._analysis(root, files, checked, work)
+            analysis.store.encodings.update(encodings)
+            diags = analysis.run()
+        stats = analysis.stats
+        stats.files_skipped_vendored = len(context.skipped_vendored)
+        stats.files_skipped_excluded = context.skipped_excluded
+        stats.fixes_applied = applied_total
+        out = []
+        for d in diags:
+            out.append(Diagnostic(d.code, d.name, d.severity, self.display(root, d.path), d.span, d.message, d.function, d.fix, d.fingerprint_source))
+        out.sort(key=lambda d: d.sort_key())
+        sources = {}
+        for path in {d.path for d in diags}:
+            t = analysis.store.text(path)
+            if t is not None:
+                sources[self.display(root, path)] = t
+        errors.extend(analysis.store.read_errors.values())
+        result = LintResult(out, sources, analysis.project.functions, stats, errors)
+        result.fixed_sources = {os.path.join(root, *p.split("/")): (originals[p], work[p]) for p in originals if work.get(p) != originals[p]}
+        result.fixes_applied = applied_total
+        result.fixes_failed = list(failed)
+        self._last_encodings = {os.path.join(root, *p.split("/")): e for p, e in analysis.store.encodings.items()}
+        self._last_root = root
+        return result
+
+    def write(self, result: LintResult) -> list[str]:
+        """Write fixed files atomically, keeping encoding, BOM and newline style."""
+        from .writer import read_source, write_source
+
+        written = []
+        for abs_path, (_before, after) in sorted(result.fixed_sources.items()):
+            enc = getattr(self, "_last_encodings", {}).get(abs_path)
+            if enc is None:
+                _, enc = read_source(abs_path)
+            write_source(abs_path, after, enc)
+            written.append(abs_path)
+        return written
+
+    def functions(self, paths: Sequence[str] = ()) -> list[Function]:
+        root, files, checked, errors, context = self._collect(paths, None)
+        analysis = self._analysis(root, files, checked, {})
+        return analysis.project.functions

@@ -1,0 +1,467 @@
+"""Per-module semantic model over the stdlib ``ast``: scopes, imports and aliases, qualified
+names, single assignments, decorators and the calls each function makes.
+
+Built once per module, read by every rule. Qualified names are dotted names as imported
+(``boto3.client``, ``requests.Session.get`` for a method on a ``requests.Session()`` instance,
+``open`` for builtins). Names defined in the module itself resolve to ``<module>.<name>`` where
+``<module>`` is the module's dotted name from its path (``src/app/db.py`` -> ``src.app.db``);
+:mod:`sls_lint.callgraph` maps those to project files.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass, field
+from typing import Iterator
+
+FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+BUILTINS = frozenset(dir(builtins))
+
+CACHE_DECORATORS = frozenset(
+    {
+        "functools.cache",
+        "functools.lru_cache",
+        "functools.cached_property",
+        "cachetools.cached",
+        "cachetools.func.lru_cache",
+        "cachetools.func.ttl_cache",
+        "async_lru.alru_cache",
+    }
+)
+
+
+def module_name_for(path: str) -> str:
+    """``src/app/db.py`` -> ``src.app.db``; ``pkg/__init__.py`` -> ``pkg``."""
+    parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(p for p in parts if p) or "__main__"
+
+
+@dataclass
+class Scope:
+    node: ast.AST  # ast.Module, FunctionDef, AsyncFunctionDef, Lambda or ClassDef
+    parent: "Scope | None"
+    kind: str  # module | function | class | lambda
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    bindings: dict[str, list[ast.AST]] = field(default_factory=dict)  # name -> binding nodes
+    globals: set[str] = field(default_factory=set)
+    nonlocals: set[str] = field(default_factory=set)
+    params: set[str] = field(default_factory=set)
+
+    def binds(self, name: str) -> bool:
+        return name in self.bindings or name in self.imports or name in self.params
+
+
+@dataclass
+class FunctionInfo:
+    node: FuncNode
+    qualname: str  # "handler", "Default.fetch", "outer.<locals>.inner" style is flattened to "outer.inner"
+    scope: Scope
+    class_name: str | None
+    decorators: list[str]  # qualified names of decorators (calls resolved to their callee)
+    decorator_nodes: list[ast.expr]
+    calls: list[ast.Call] = field(default_factory=list)  # calls evaluated when the function runs
+    is_async: bool = False
+
+    @property
+    def is_cached(self) -> bool:
+        return any(d in CACHE_DECORATORS for d in self.decorators)
+
+
+class ModuleModel:
+    """The semantic model of one parsed module."""
+
+    def __init__(self, path: str, source: str, tree: ast.Module, *, module_name: str | None = None):
+        self.path = path
+        self.source = source
+        self.tree = tree
+        self.module_name = module_name or module_name_for(path)
+        self.lines = source.splitlines()
+        self.parents: dict[ast.AST, ast.AST] = {}
+        self.scope_of_node: dict[ast.AST, Scope] = {}  # scope-creating node -> Scope
+        self.functions: dict[ast.AST, FunctionInfo] = {}
+        self.by_qualname: dict[str, FunctionInfo] = {}
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.module_scope = Scope(tree, None, "module")
+        self.scope_of_node[tree] = self.module_scope
+        self.type_checking_imports: set[ast.AST] = set()
+        self._build()
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        self._visit_block(self.tree, self.module_scope, None, "")
+        for info in self.functions.values():
+            info.decorators = [self._decorator_name(d, info.scope.parent or self.module_scope) for d in info.decorator_nodes]
+            info.decorators = [d for d in info.decorators if d]
+
+    def _decorator_name(self, node: ast.expr, scope: Scope) -> str | None:
+        target = node.func if isinstance(node, ast.Call) else node
+        return self.qualified_name(target, scope)
+
+    def _visit_block(self, node: ast.AST, scope: Scope, func: FunctionInfo | None, prefix: str, in_tc: bool = False) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.parents[child] = node
+            self._visit(child, scope, func, prefix, in_tc)
+
+    def _bind(self, scope: Scope, name: str, node: ast.AST) -> None:
+        target = self.module_scope if name in scope.globals else scope
+        target.bindings.setdefault(name, []).append(node)
+
+    def _visit(self, node: ast.AST, scope: Scope, func: FunctionInfo | None, prefix: str, in_tc: bool) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for d in node.decorator_list:
+                self.parents[d] = node
+                self._visit(d, scope, func, prefix, in_tc)
+            self._visit_args(node.args, scope, func, prefix, in_tc)
+            if node.returns is not None:
+                self.parents[node.returns] = node
+            self._bind(scope, node.name, node)
+            fscope = Scope(node, scope, "function")
+            self.scope_of_node[node] = fscope
+            for a in _all_args(node.args):
+                fscope.params.add(a.arg)
+            qualname = f"{prefix}{node.name}"
+            class_name = prefix[:-1] if scope.kind == "class" else None
+            info = FunctionInfo(node, qualname, fscope, class_name, [], list(node.decorator_list), is_async=isinstance(node, ast.AsyncFunctionDef))
+            self.functions[node] = info
+            self.by_qualname.setdefault(qualname, info)
+            for stmt in node.body:
+                self.parents[stmt] = node
+                self._visit(stmt, fscope, info, qualname + ".", False)
+            return
+        if isinstance(node, ast.ClassDef):
+            for d in node.decorator_list + node.bases + [k.value for k in node.keywords]:
+                self.parents[d] = node
+                self._visit(d, scope, func, prefix, in_tc)
+            self._bind(scope, node.name, node)
+            if scope.kind == "module":
+                self.classes[node.name] = node
+            cscope = Scope(node, scope, "class")
+            self.scope_of_node[node] = cscope
+            for stmt in node.body:
+                self.parents[stmt] = node
+                self._visit(stmt, cscope, func, f"{prefix}{node.name}.", in_tc)
+            return
+        if isinstance(node, ast.Lambda):
+            lscope = Scope(node, scope, "lambda")
+            self.scope_of_node[node] = lscope
+            for a in _all_args(node.args):
+                lscope.params.add(a.arg)
+            self._visit_args(node.args, scope, func, prefix, in_tc)
+            self.parents[node.body] = node
+            self._visit(node.body, lscope, func, prefix, in_tc)
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if in_tc:
+                self.type_checking_imports.add(node)
+            for alias in node.names:
+                if isinstance(node, ast.Import):
+                    if alias.asname:
+                        scope.imports[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        scope.imports[top] = top
+                else:
+                    if alias.name == "*":
+                        continue
+                    base = self._resolve_from(node)
+                    scope.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+            return
+        if isinstance(node, ast.Global):
+            scope.globals.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            scope.nonlocals.update(node.names)
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            self.parents[node.test] = node
+            self._visit(node.test, scope, func, prefix, in_tc)
+            for stmt in node.body:
+                self.parents[stmt] = node
+                self._visit(stmt, scope, func, prefix, True)
+            for stmt in node.orelse:
+                self.parents[stmt] = node
+                self._visit(stmt, scope, func, prefix, in_tc)
+            return
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                for name in _target_names(t):
+                    self._bind(scope, name, node)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            for name in _target_names(node.target):
+                self._bind(scope, name, node)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    for name in _target_names(item.optional_vars):
+                        self._bind(scope, name, item)
+        elif isinstance(node, ast.NamedExpr):
+            self._bind(scope, node.target.id, node)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            self._bind(scope, node.name, node)
+        elif isinstance(node, ast.Call) and func is not None:
+            func.calls.append(node)
+        self._visit_block(node, scope, func, prefix, in_tc)
+
+    def _visit_args(self, args: ast.arguments, scope: Scope, func, prefix, in_tc) -> None:
+        for d in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
+            self.parents[d] = args
+            self._visit(d, scope, func, prefix, in_tc)
+
+    def _resolve_from(self, node: ast.ImportFrom) -> str:
+        if not node.level:
+            return node.module or ""
+        package = self.module_name.split(".")
+        if not self.path.endswith("__init__.py"):
+            package = package[:-1]
+        if node.level > 1:
+            package = package[: len(package) - (node.level - 1)]
+        base = ".".join(package)
+        if node.module:
+            base = f"{base}.{node.module}" if base else node.module
+        return base
+
+    # ------------------------------------------------------------------ queries
+    def scope_at(self, node: ast.AST) -> Scope:
+        """The innermost scope that evaluates ``node``."""
+        cur = self.parents.get(node)
+        child = node
+        while cur is not None:
+            if cur in self.scope_of_node and cur is not self.tree:
+                # decorators, defaults and annotations are evaluated in the enclosing scope
+                if isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child not in getattr(cur, "body", []):
+                    pass
+                elif isinstance(cur, ast.Lambda) and child is not cur.body:
+                    pass
+                else:
+                    return self.scope_of_node[cur]
+            child = cur
+            cur = self.parents.get(cur)
+        return self.module_scope
+
+    def enclosing_function(self, node: ast.AST) -> FunctionInfo | None:
+        """The function whose body runs ``node`` (decorators/defaults belong to the outer one)."""
+        scope = self.scope_at(node)
+        while scope is not None:
+            if scope.kind == "function":
+                return self.functions[scope.node]
+            scope = scope.parent
+        return None
+
+    def lookup(self, name: str, scope: Scope) -> tuple[Scope, str] | None:
+        """Find the scope binding ``name`` (class scopes are skipped for nested functions)."""
+        s: Scope | None = scope
+        first = True
+        while s is not None:
+            if name in s.globals:
+                s = self.module_scope
+                return (s, name) if s.binds(name) else None
+            if (first or s.kind != "class") and s.binds(name):
+                return s, name
+            first = False
+            s = s.parent
+        return None
+
+    def qualified_name(self, expr: ast.AST, scope: Scope | None = None) -> str | None:
+        """Dotted qualified name of a Name/Attribute reference, resolved through imports."""
+        if scope is None:
+            scope = self.scope_at(expr)
+        if isinstance(expr, ast.Name):
+            found = self.lookup(expr.id, scope)
+            if found is None:
+                return expr.id if expr.id in BUILTINS else None
+            s, name = found
+            if name in s.imports and name not in s.bindings:
+                return s.imports[name]
+            nodes = s.bindings.get(name, [])
+            if s is self.module_scope:
+                if nodes and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in nodes):
+                    return f"{self.module_name}.{name}"
+                if name in s.imports:
+                    return s.imports[name]
+            elif s.kind == "function" and len(nodes) == 1 and nodes[0] in self.functions:
+                return f"{self.module_name}.{self.functions[nodes[0]].qualname}"
+            return None
+        if isinstance(expr, ast.Attribute):
+            base = self.qualified_name(expr.value, scope)
+            return f"{base}.{expr.attr}" if base else None
+        return None
+
+    def single_value(self, name: str, scope: Scope) -> tuple[ast.expr, Scope] | None:
+        """The value a name is bound to when it is bound exactly once by ``name = value`` or
+        ``with value as name`` (or lazily: ``global name`` + guarded assignments of one kind)."""
+        found = self.lookup(name, scope)
+        if found is None:
+            return None
+        s, _ = found
+        nodes = s.bindings.get(name, [])
+        values: list[ast.expr] = []
+        for n in nodes:
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+                values.append(n.value)
+            elif isinstance(n, ast.AnnAssign) and n.value is not None and isinstance(n.target, ast.Name):
+                values.append(n.value)
+            elif isinstance(n, ast.withitem):
+                values.append(n.context_expr)
+            else:
+                return None
+        # a module-level `x = None` placeholder plus one real assignment is the lazy-singleton shape
+        real = [v for v in values if not (isinstance(v, ast.Constant) and v.value is None)]
+        if len(real) == 1:
+            return real[0], s
+        return None
+
+    def instance_type(self, expr: ast.AST, scope: Scope | None = None, _depth: int = 0) -> str | None:
+        """Qualified name of the constructor that produced ``expr`` when it can be known:
+        ``requests.Session()`` -> ``requests.Session``; ``s`` after ``s = requests.Session()`` too."""
+        if _depth > 8:
+            return None
+        if scope is None:
+            scope = self.scope_at(expr)
+        if isinstance(expr, ast.Call):
+            return self.call_name(expr, scope, _depth + 1)
+        if isinstance(expr, ast.Name):
+            sv = self.single_value(expr.id, scope)
+            if sv is not None:
+                value, vscope = sv
+                if isinstance(value, ast.Call):
+                    return self.call_name(value, self.scope_at(value) if value in self.parents else vscope, _depth + 1)
+        return None
+
+    def call_name(self, call: ast.Call, scope: Scope | None = None, _depth: int = 0) -> str | None:
+        """The qualified name of what a call invokes; methods on known instances are
+        ``<constructor>.<method>`` (``requests.Session.get``, ``boto3.Session.client``)."""
+        if scope is None:
+            scope = self.scope_at(call)
+        func = call.func
+        name = self.qualified_name(func, scope)
+        if name is not None:
+            return name
+        if isinstance(func, ast.Attribute):
+            cls = self.self_class(func.value, scope)
+            if cls is not None:
+                return f"{self.module_name}.{cls}.{func.attr}"
+            owner = self.instance_type(func.value, scope, _depth + 1)
+            if owner:
+                return f"{owner}.{func.attr}"
+        return None
+
+    def self_class(self, expr: ast.AST, scope: Scope) -> str | None:
+        """The class qualname when ``expr`` is the ``self``/``cls`` parameter of a method."""
+        if not isinstance(expr, ast.Name):
+            return None
+        s: Scope | None = scope
+        while s is not None and s.kind != "function":
+            s = s.parent
+        if s is None:
+            return None
+        info = self.functions[s.node]
+        args = info.node.args.posonlyargs + info.node.args.args
+        if info.class_name and args and args[0].arg == expr.id and expr.id not in s.bindings:
+            return info.class_name
+        return None
+
+    def node_text(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.source, node) or ""
+
+    def walk(self) -> Iterator[ast.AST]:
+        return ast.walk(self.tree)
+
+    def is_module_level(self, node: ast.AST) -> bool:
+        return self.enclosing_function(node) is None
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    out = list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs)
+    if args.vararg:
+        out.append(args.vararg)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out
+
+
+def _target_names(t: ast.AST) -> Iterator[str]:
+    if isinstance(t, ast.Name):
+        yield t.id
+    elif isinstance(t, (ast.Tuple, ast.List)):
+        for e in t.elts:
+            yield from _target_names(e)
+    elif isinstance(t, ast.Starred):
+        yield from _target_names(t.value)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    if isinstance(test, ast.Attribute):
+        return test.attr == "TYPE_CHECKING"
+    return False
+
+
+def keyword(call: ast.Call, name: str) -> ast.keyword | None:
+    for k in call.keywords:
+        if k.arg == name:
+            return k
+    return None
+
+
+def has_star_kwargs(call: ast.Call) -> bool:
+    return any(k.arg is None for k in call.keywords)
+
+
+def is_none(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def top_level_statement(model: "ModuleModel", node: ast.AST) -> ast.stmt | None:
+    """The module-level statement that contains ``node``."""
+    cur = node
+    while cur is not None:
+        parent = model.parents.get(cur)
+        if parent is model.tree:
+            return cur if isinstance(cur, ast.stmt) else None
+        cur = parent
+    return None
+
+
+def invocation_names(model: "ModuleModel", expr: ast.AST) -> list[str]:
+    """Names in ``expr`` that are bound in a function scope (parameters such as event/request/
+    context, or handler locals): the value depends on the invocation."""
+    scope = model.scope_at(expr)
+    out = []
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Name):
+            found = model.lookup(n.id, scope)
+            if found is not None and found[0].kind in ("function", "lambda"):
+                out.append(n.id)
+        elif isinstance(n, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+            out.append(type(n).__name__.lower())
+    return out
+
+
+def defined_before(model: "ModuleModel", expr: ast.AST, line: int) -> bool:
+    """Every module-level name ``expr`` uses is bound before ``line`` (so the expression can be
+    evaluated at module scope right before that line)."""
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Name):
+            found = model.lookup(n.id, model.module_scope)
+            if found is None:
+                if n.id not in BUILTINS:
+                    return False
+                continue
+            s, name = found
+            if name in s.imports and name not in s.bindings:
+                # an import: find its statement line
+                ok = any(
+                    isinstance(st, (ast.Import, ast.ImportFrom)) and st.lineno < line and any((a.asname or a.name.split(".")[0]) == name for a in st.names)
+                    for st in ast.walk(model.tree)
+                    if isinstance(st, (ast.Import, ast.ImportFrom))
+                )
+                if not ok:
+                    return False
+                continue
+            nodes = s.bindings.get(name, [])
+            if not nodes or min(getattr(b, "lineno", line) for b in nodes) >= line:
+                return False
+    return True
