@@ -63,6 +63,14 @@ def _replace_statement(tree: Tree, stmt: cst.CSTNode, code: str) -> cst.Module:
     return replace_nodes(tree.module, {id(line): cst.FlattenSentinel(new)})
 
 
+def _is_expression(code: str, module: cst.Module) -> bool:
+    try:
+        parse_expression(code, module)
+        return True
+    except FixError:
+        return False
+
+
 @register("replace-node")
 def replace(source: str, intent: FixIntent) -> str:
     code = intent.param("code")
@@ -71,16 +79,13 @@ def replace(source: str, intent: FixIntent) -> str:
     tree = Tree(source)
     node = tree.find(intent.target, (*STATEMENTS, cst.SimpleStatementLine, cst.BaseExpression), "node")
     if isinstance(node, cst.BaseExpression):
-        try:
+        if not isinstance(tree.parents.get(node), cst.Expr) or _is_expression(code, tree.module):
             expr = parse_expression(code, tree.module)
-        except FixError:
-            expr = None
-        if expr is not None:
             if tree.code(node) == code:
                 return source
-            expr = expr.with_changes(lpar=node.lpar, rpar=node.rpar) if not expr.lpar else expr
+            expr = expr if expr.lpar else expr.with_changes(lpar=node.lpar, rpar=node.rpar)
             return replace_nodes(tree.module, {id(node): expr}).code
-        node = _target_statement(tree, intent)
+        node = tree.parents[node]
     if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
         node = node.body[0]
     return _replace_statement(tree, node, code).code
