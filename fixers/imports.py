@@ -136,5 +136,6 @@ def add_imports(source: str, imports: Iterable[tuple[str, str | None]]) -> str:
         lines = list(nxt.leading_lines)
         if not lines or lines[0].comment is not None:
             body[index] = nxt.with_changes(leading_lines=[cst.EmptyLine(), *lines])
+    trailing = module.has_trailing_newline or not module.body
     body[index:index] = new
-    return module.with_changes(body=body).code
+    return module.with_changes(body=body, has_trailing_newline=trailing).code

@@ -339,7 +339,7 @@ def test_fix_source_applies_compatible_intents_in_one_pass():
         intent("add-keyword", span_of(src, 'requests.get(event["b"])'), keyword="timeout", value="T", imports=(("os", None),)),
         intent("replace-node", span_of(src, 'requests.get(event["b"])'), code="None"),  # overlaps: next pass
         intent("remove-statement", span_of(src, "print(a)")),
-        intent("remove-statement", span_of(src, "nothing", 0) if False else Span(40, 1, 40, 2)),
+        intent("remove-statement", Span(40, 1, 40, 2)),  # no such statement: fails
     ]
     new, applied, failed = fix_source(src, intents, path="h.py")
     assert new == dedent(
