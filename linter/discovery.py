@@ -152,6 +152,7 @@ def _read_head(path: str) -> str | None:
 
 def looks_like_cloudformation(head: str) -> bool:
     """Whether the head of a YAML/JSON file is a CloudFormation / SAM template."""
+    head = head.lstrip("\ufeff")
     if "AWS" not in head:
         return False
     if _CFN_VERSION.search(head) or _CFN_TRANSFORM.search(head):
@@ -167,13 +168,12 @@ def classify(path: str, head: str | None = None) -> str | None:
     By name first; other YAML/JSON/``.template`` files by their content: ``head`` (the first
     64 KiB) when given, otherwise read from the file.
     """
-    name = os.path.basename(path.replace("\\", "/").rstrip("/"))
-    if "/.github/" in "/" + path.replace("\\", "/"):
-        kind = _kind_by_name(name)
-        return kind if kind not in ("?",) else None
-    kind = _kind_by_name(name)
+    posix = path.replace("\\", "/")
+    kind = _kind_by_name(os.path.basename(posix.rstrip("/")))
     if kind != "?":
         return kind
+    if "/.github/" in "/" + posix:  # CI workflows and actions are never templates
+        return None
     if head is None:
         head = _read_head(path)
         if head is None:
