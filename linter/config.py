@@ -663,44 +663,99 @@ def _selector_key(sel: str) -> str:
 class _PatternMatcher:
     """Gitignore-semantics matcher over posix paths relative to a base folder.
 
-    All patterns are compiled into one regular expression, in reverse order, so that the first
-    alternative that matches is the *last* pattern of the list that matches (git's rule).
+    Patterns are compiled by ``pathspec`` (git's wildmatch rules) and sorted into three groups,
+    so that a check costs a dict look-up and at most three regular-expression matches whatever
+    the number of patterns: literal names that match at any depth (``node_modules``,
+    ``build/``), name globs that match at any depth (``*.py[cod]``), and path patterns
+    (``/out``, ``docs/_build/``). Each group is one alternation in reverse order, so its first
+    alternative that matches is its *last* matching pattern; the highest index over the groups
+    decides (git's "last matching pattern wins").
     """
 
-    __slots__ = ("_regex", "_include", "empty")
+    __slots__ = ("_literals", "_globs", "_dir_globs", "_paths", "_include", "empty")
+
+    _ANY_DEPTH = "^(?:.+/)?"
+    _FILE_OR_DIR = "(?:(?P<ps_d>/)|$)"
+    _DIR_ONLY = "(?P<ps_d>/)"
 
     def __init__(self, lines: Sequence[str]) -> None:
         import pathspec
 
         spec = pathspec.GitIgnoreSpec.from_lines(list(lines))
-        alts: list[str] = []
+        literals: dict[str, list[tuple[int, bool]]] = {}
+        globs: list[tuple[int, str]] = []
+        dir_globs: list[tuple[int, str]] = []
+        paths: list[tuple[int, str]] = []
         include: list[bool] = []
-        for pat in reversed(spec.patterns):
+        for pat in spec.patterns:
             regex = getattr(pat, "regex", None)
             if regex is None or pat.include is None:
                 continue
-            body = re.sub(r"\(\?P<[A-Za-z_][A-Za-z_0-9]*>", "(?:", regex.pattern)
-            alts.append(f"(?P<g{len(include)}>{body})")
+            idx = len(include)
             include.append(bool(pat.include))
+            src = regex.pattern
+            core, dir_only = None, False
+            if src.startswith(self._ANY_DEPTH):
+                rest = src[len(self._ANY_DEPTH):]
+                if rest.endswith(self._FILE_OR_DIR):
+                    core = rest[: -len(self._FILE_OR_DIR)]
+                elif rest.endswith(self._DIR_ONLY):
+                    core, dir_only = rest[: -len(self._DIR_ONLY)], True
+                if core is not None and ("/" in core.replace("[^/]", "") or core == ""):
+                    core = None
+            if core is None:
+                paths.append((idx, src))
+                continue
+            literal = re.sub(r"\\(.)", r"\1", core)
+            if re.escape(literal) == core:
+                literals.setdefault(literal, []).append((idx, dir_only))
+            else:
+                (dir_globs if dir_only else globs).append((idx, core))
         self._include = tuple(include)
-        self.empty = not alts
-        self._regex = re.compile("|".join(alts)) if alts else None
+        self._literals = {k: tuple(v) for k, v in literals.items()}
+        self._globs = self._combine(globs)
+        self._dir_globs = self._combine(dir_globs)
+        self._paths = self._combine(paths)
+        self.empty = not include
+
+    @staticmethod
+    def _combine(items: list[tuple[int, str]]):
+        if not items:
+            return None
+        alts = [
+            f"(?P<g{idx}>{re.sub(r'[(][?]P<[A-Za-z_][A-Za-z_0-9]*>', '(?:', body)})"
+            for idx, body in reversed(items)
+        ]
+        return re.compile("|".join(alts))
 
     def match(self, rel: str, is_dir: bool) -> bool | None:
         """True: ignored; False: re-included by a ``!`` pattern; None: no pattern matches.
 
         Only ``rel`` itself is tested (no ancestor): callers prune ignored folders.
         """
-        if self._regex is None:
+        if self.empty:
             return None
-        m = self._regex.fullmatch(rel + "/" if is_dir else rel)
-        if m is None:
-            return None
-        return self._include[int(m.lastgroup[1:])]  # type: ignore[index]
+        best = -1
+        name = rel.rpartition("/")[2]
+        for idx, dir_only in self._literals.get(name, ()):
+            if idx > best and (is_dir or not dir_only):
+                best = idx
+        for regex, subject in (
+            (self._globs, name),
+            (self._dir_globs if is_dir else None, name),
+            (self._paths, rel + "/" if is_dir else rel),
+        ):
+            if regex is not None:
+                m = regex.fullmatch(subject)
+                if m is not None:
+                    idx = int(m.lastgroup[1:])  # type: ignore[index]
+                    if idx > best:
+                        best = idx
+        return None if best < 0 else self._include[best]
 
     def matches_path(self, rel: str) -> bool:
         """Whether ``rel`` (a file) or any folder above it is matched (gitignore semantics)."""
-        if self._regex is None:
+        if self.empty:
             return False
         parts = rel.split("/")
         for i in range(1, len(parts)):

@@ -377,10 +377,11 @@ class _Walker:
                 return verdict
         return False
 
-    def add(self, abs_path: str, kind: str, vendored: bool) -> None:
+    def add(self, abs_path: str, kind: str, vendored: bool, rel: str | None = None) -> None:
         if abs_path in self.found:
             return
-        rel = self.rel(abs_path)
+        if rel is None:
+            rel = self.rel(abs_path)
         if vendored and not self.config.include_vendored:
             if rel not in self.vendored:
                 self.vendored.add(rel)
@@ -403,9 +404,10 @@ class _Walker:
         respect = cfg.respect_gitignore
         result = self.result
         layers = self._initial_layers(top)
-        stack = [(top, layers, self._is_vendored_path(top))]
+        top_rel = self.rel(top)
+        stack = [(top, "" if top_rel == "." else top_rel + "/", layers, self._is_vendored_path(top))]
         while stack:
-            dir_abs, layers, vendored = stack.pop()
+            dir_abs, dir_rel, layers, vendored = stack.pop()
             try:
                 with os.scandir(dir_abs) as it:
                     entries = list(it)
@@ -445,7 +447,7 @@ class _Walker:
                     if self._ignored(abs_posix, True, layers):
                         result.skipped_excluded += 1
                         continue
-                    stack.append((entry.path, layers, vendored or _is_claimed(name, claimed, True)))
+                    stack.append((entry.path, dir_rel + name + "/", layers, vendored or _is_claimed(name, claimed, True)))
                     continue
                 kind = _kind_by_name(name)
                 if kind is None:
@@ -460,7 +462,7 @@ class _Walker:
                     kind = classify(entry.path)
                     if kind is None:
                         continue
-                self.add(entry.path, kind, in_vendor)
+                self.add(entry.path, kind, in_vendor, dir_rel + name)
 
 
 def _within_posix(path: str, folder: str) -> bool:
