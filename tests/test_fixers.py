@@ -382,3 +382,16 @@ def test_fix_source_defers_intents_that_only_break_together():
         ("a = 1\n\n\ndef f():\n    b = 2\n", [intents[0]]),
         ("a = 1\nb = 2\n\n\ndef f():\n    pass\n", intents),
     )
+
+
+def test_hoist_with_crlf_and_tab_indentation():
+    src = "import re\r\n\r\n\r\ndef f(s):\r\n\tpat = re.compile(\r\n\t\t'x',\r\n\t)\r\n\treturn pat.match(s)\r\n"
+    out = fix(src, "hoist-assignment", "pat = re.compile(\r\n\t\t'x',\r\n\t)")
+    assert out == "import re\r\n\r\n\r\npat = re.compile(\r\n\t'x',\r\n)\r\n\r\n\r\ndef f(s):\r\n\treturn pat.match(s)\r\n"
+
+
+def test_the_same_intent_twice_is_applied_once():
+    src = "f(x)\n"
+    same = intent("add-keyword", span_of(src, "f(x)"), keyword="timeout", value="1")
+    new, applied, failed = fix_source(src, [same, same])
+    assert new == "f(x, timeout=1)\n" and applied == [same, same] and failed == []
