@@ -305,10 +305,9 @@ class Analysis:
 
     def _filter(self, f: SourceFile, text: str, raw: list[Diagnostic], model: ModuleModel | None) -> list[Diagnostic]:
         cfg = self.config
-        ignored = cfg.ignored_for(f.path)
 
         def enabled(code: str) -> bool:
-            return cfg.is_enabled(code) and not any(code.startswith(i) for i in ignored)
+            return cfg.is_enabled(code) and not cfg.is_ignored_in(code, f.path)
 
         ranges, comment_only = _statement_ranges(model) if model is not None else ({}, set())
         sup = SuppressionIndex(parse_suppressions(text, python=f.kind == "python"), ranges, comment_only)
