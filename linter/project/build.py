@@ -141,6 +141,12 @@ class Context:
         claim: bool = True,
     ) -> Function:
         extra = dict(extra or {})
+        # a value that is set but not a literal (${ssm:...}, !Ref Param, a variable) is not
+        # "unset": keep its text so rules do not report a missing setting
+        for key, value in (("timeout_expr", timeout_s), ("memory_expr", memory_mb),
+                           ("concurrency_expr", concurrency)):
+            if value is not None and as_number(value) is None:
+                extra[key] = ref_text(value)
         handler_line = None
         info = self.module(handler_path)
         if info is not None:

@@ -391,15 +391,19 @@ def _function(ctx: Context, doc: DeploymentDoc, info: ModuleInfo, sf: SourceFile
         handler_path=path,
         handler_callable=func,
         triggers=c.triggers,
-        timeout_s=_duration(info, kwarg(call, "timeout")),
-        memory_mb=memory if memory is not MISSING else None,
-        concurrency=concurrency if concurrency is not MISSING else None,
+        timeout_s=_duration(info, kwarg(call, "timeout")) or _text(kwarg(call, "timeout")),
+        memory_mb=memory if memory is not MISSING else _text(kwarg(call, "memory_size")),
+        concurrency=concurrency if concurrency is not MISSING else _text(kwarg(call, "reserved_concurrent_executions")),
         runtime=runtime if isinstance(runtime, str) else None,
         source_path=sf.path,
         source_line=call.lineno,
         handler_module=module,
         extra=extra,
     )
+
+
+def _text(node: ast.AST | None) -> str | None:
+    return ast.unparse(node) if node is not None else None
 
 
 def _resolve(ctx: Context, anchor: str | None, rel: str, module: str, file_dir: str, cdk_dir: str | None) -> str | None:

@@ -161,10 +161,9 @@ def _chalice(ctx: Context, info: ModuleInfo) -> None:
                     has_routes = True
                 elif callee.attr in CHALICE_EVENTS:
                     kind, detail = CHALICE_EVENTS[callee.attr]
-                    if detail is None and call is not None and call.args:
-                        detail = ast.unparse(call.args[0])
-                    elif detail is None and call is not None and call.keywords:
-                        detail = ast.unparse(call.keywords[0].value)
+                    if detail is None and call is not None and (call.args or call.keywords):
+                        node0 = call.args[0] if call.args else call.keywords[0].value
+                        detail = node0.value if isinstance(node0, ast.Constant) and isinstance(node0.value, str) else ast.unparse(node0)
                     triggers = [Trigger(kind, detail, None, None, None)] if kind else []
                     _add(ctx, info, name, "aws-lambda", "serverless", triggers, base, **settings(name))
         if has_routes:
