@@ -165,13 +165,12 @@ def detach_header_comments(module: cst.Module) -> cst.Module:
     return module.with_changes(header=header[:cut], body=body)
 
 
-def insert_toplevel(
-    module: cst.Module, index: int, statements: Iterable[cst.CSTNode], *, gap: int | None = None
-) -> cst.Module:
+def insert_toplevel(module: cst.Module, index: int, statements: Iterable[cst.CSTNode]) -> cst.Module:
     """Insert statements at module level just before ``module.body[index]`` and its comments.
 
     The new statements take the blank lines that separated the old statement from the one before;
-    the old statement is then separated by the same blank lines (``gap`` when there were none).
+    the old statement is then separated by the same blank lines (two before a def or class, one
+    before anything else, when there were none).
     """
     if index == 0:
         module = detach_header_comments(module)
@@ -184,8 +183,7 @@ def insert_toplevel(
         while n < len(lines) and lines[n].comment is None:
             n += 1
         blanks, rest = lines[:n], lines[n:]
-        if gap is None:
-            gap = 2 if isinstance(old, (cst.FunctionDef, cst.ClassDef)) else 1
+        gap = 2 if isinstance(old, (cst.FunctionDef, cst.ClassDef)) else 1
         sep = blanks or [cst.EmptyLine()] * gap
         new[0] = with_leading(new[0], [*blanks, *getattr(new[0], "leading_lines", ())])
         body[index] = with_leading(old, [*sep, *rest])

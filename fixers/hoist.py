@@ -78,7 +78,7 @@ def hoist_assignment(source: str, intent: FixIntent) -> str:
     targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
     if not all(isinstance(t, cst.Name) for t in targets):
         raise FixError("only assignments to plain names can be hoisted")
-    function, top = _function_and_top(tree, assign)
+    _, top = _function_and_top(tree, assign)
     line = tree.line_of(assign)
     local = tree.wrapper.resolve(ScopeProvider)[targets[0]]
     for target in targets:
