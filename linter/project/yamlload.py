@@ -127,6 +127,52 @@ class _Converter:
         return out
 
 
+def _children(node: Any) -> list:
+    if isinstance(node, SequenceNode):
+        return node.value
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _measure(root: Any, max_nodes: int, max_depth: int) -> None:
+    """Raise _LimitExceeded when expanding aliases would exceed the limits, or on a cycle.
+
+    Linear in the size of the composed graph (shared alias targets are measured once), so an
+    alias bomb is refused before any expansion happens.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        nid = id(node)
+        if done:
+            kids = _children(node)
+            size[nid] = 1 + sum(size[id(k)] for k in kids)
+            depth[nid] = 1 + max((depth[id(k)] for k in kids), default=0)
+            visiting.discard(nid)
+            if size[nid] > max_nodes:
+                raise _LimitExceeded(
+                    node, f"YAML document expands to more than {max_nodes:,} nodes (alias bomb?)"
+                )
+            if depth[nid] > max_depth:
+                raise _LimitExceeded(node, f"YAML nesting deeper than {max_depth} levels")
+            continue
+        if nid in size:
+            continue
+        if nid in visiting:
+            raise _LimitExceeded(node, "YAML alias refers to itself (recursive structure)")
+        visiting.add(nid)
+        stack.append((node, True))
+        for kid in _children(node):
+            if id(kid) in visiting:
+                raise _LimitExceeded(kid, "YAML alias refers to itself (recursive structure)")
+            if id(kid) not in size:
+                stack.append((kid, False))
+
+
 def load_yaml(text: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> LoadResult:
     """Parse YAML ``text`` into plain data + location maps; never raises for bad input."""
     result = LoadResult()
@@ -151,6 +197,7 @@ def load_yaml(text: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEP
     result.locations[()] = _pos(root)
     result.value_locations[()] = _pos(root)
     try:
+        _measure(root, max_nodes, max_depth)
         result.data = _Converter(result, max_nodes, max_depth).convert(root, (), 0)
     except _LimitExceeded as exc:
         result.data = None
