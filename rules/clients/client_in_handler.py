@@ -178,7 +178,14 @@ def _display(qual: str) -> FixIntent:
 
 def _fresh_name(model, call: ast.Call, qual: str) -> str:
     base = qual.rsplit(".", 1)[-1]
-    if base in ("client", "resource") and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+    module = qual.split(".", 1)[0]
+    if base.lower() in ("connect", "connection"):
+        base = f"{module}_connection"
+    elif base in ("create_engine", "create_async_engine"):
+        base = "engine"
+    elif base == "create_pool":
+        base = f"{module}_pool"
+    elif base in ("client", "resource") and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
         base = f"{call.args[0].value}_{base}"
     base = re.sub(r"(?<!^)(?=[A-Z])", "_", base)
     base = re.sub(r"[^0-9A-Za-z_]", "_", base).upper().strip("_") or "CLIENT"
@@ -226,7 +233,7 @@ INVALID = [
     Case(
         "import boto3\n\ndef handler(event, context):\n    s3 = boto3.client('s3')\n    return s3.list_buckets()\n",
         line=4,
-        fixed="import boto3\n\ns3 = boto3.client('s3')\ndef handler(event, context):\n    return s3.list_buckets()\n",
+        fixed="import boto3\n\ns3 = boto3.client('s3')\n\ndef handler(event, context):\n    return s3.list_buckets()\n",
         message="handler → boto3.client",
     ),
     Case(
@@ -253,7 +260,7 @@ INVALID = [
         path="db.py",
         line=4,
         message="handler → get_conn → pymysql.connect",
-        fixed="import pymysql\n\nCONNECT_CLIENT = pymysql.connect(host='db')\ndef get_conn():\n    return CONNECT_CLIENT\n",
+        fixed="import pymysql\n\nPYMYSQL_CONNECTION = pymysql.connect(host='db')\n\ndef get_conn():\n    return PYMYSQL_CONNECTION\n",
     ),
     Case(
         "import boto3\n\nclass Repo:\n    def __init__(self):\n        self.table = boto3.resource('dynamodb').Table('t')\n\ndef handler(event, context):\n    return Repo().table.scan()\n",

@@ -47,16 +47,19 @@ class UnusedSuppression(Rule):
     severity = Severity.WARNING
 
 
+# the suppressed rule must be enabled for a suppression to be used (or unused)
+ALSO = {"extend-select": ["SLS201"]}
+
 VALID = [
-    Case("import requests\n\ndef handler(event, context):\n    return requests.get('https://x')  # sls-lint: ignore[SLS201]\n"),
-    Case("import requests\n\ndef handler(event, context):\n    return requests.get('https://x')  # noqa: SLS201\n"),
-    Case("import requests\n\ndef handler(event, context):\n    # sls-lint: ignore[SLS201]\n    return requests.get(\n        'https://x',\n    )\n", note="line before a multi-line statement"),
-    Case("import os  # noqa\n", note="bare noqa belongs to other tools"),
-    Case("import os  # noqa: F401\n", note="other tools' codes"),
+    Case("import requests\n\ndef handler(event, context):\n    return requests.get('https://x')  # sls-lint: ignore[SLS201]\n", options=ALSO),
+    Case("import requests\n\ndef handler(event, context):\n    return requests.get('https://x')  # noqa: SLS201\n", options=ALSO),
+    Case("import requests\n\ndef handler(event, context):\n    # sls-lint: ignore[SLS201]\n    return requests.get(\n        'https://x',\n    )\n", note="line before a multi-line statement", options=ALSO),
+    Case("import os  # noqa\n", note="bare noqa belongs to other tools", options=ALSO),
+    Case("import os  # noqa: F401\n", note="other tools' codes", options=ALSO),
 ]
 
 INVALID = [
-    Case("import requests\n\ndef handler(event, context):\n    return requests.get('https://x', timeout=5)  # sls-lint: ignore[SLS201]\n", line=4),
-    Case("x = 1  # noqa: SLS999\n", line=1, message="unknown rule code"),
-    Case("# sls-lint: ignore-file[SLS201]\nx = 1\n", line=1),
+    Case("import requests\n\ndef handler(event, context):\n    return requests.get('https://x', timeout=5)  # sls-lint: ignore[SLS201]\n", line=4, options=ALSO),
+    Case("x = 1  # noqa: SLS999\n", line=1, message="unknown rule code", options=ALSO),
+    Case("# sls-lint: ignore-file[SLS201]\nx = 1\n", line=1, options=ALSO),
 ]
