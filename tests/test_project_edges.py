@@ -213,3 +213,37 @@ def test_render_table_and_json():
                                 "module": "src/handlers/users"}
     assert first["source"] == {"path": "serverless.yml", "line": 22}
     assert data[-1]["source"] is None  # the convention function
+
+
+def test_trees_are_only_asked_for_files_that_can_matter(tmp_path):
+    """A lazy ``trees`` mapping (as the engine passes) is never iterated, and a module with no
+    hint of any convention or CDK import is never asked for."""
+    import ast
+    from collections.abc import Mapping
+
+    from sls_lint.project import build_project
+    from test_project_support import discover
+
+    (tmp_path / "plain.py").write_text("def add(a, b):\n    return a + b\n")
+    (tmp_path / "fn.py").write_text(LAMBDA)
+    files, trees = discover(str(tmp_path))
+    asked: list[str] = []
+
+    class Lazy(Mapping):
+        def __getitem__(self, key):
+            asked.append(key)
+            return trees[key]
+
+        def __iter__(self):
+            raise AssertionError("trees must not be iterated")
+
+        def __len__(self):
+            return len(trees)
+
+        def __contains__(self, key):
+            return key in trees
+
+    project = build_project(str(tmp_path), files, Lazy())
+    assert [f.name for f in project.functions] == ["fn.py:handler"]
+    assert asked == ["fn.py"]
+    assert isinstance(trees["plain.py"], ast.Module)

@@ -44,7 +44,7 @@ def build_project(root: str, files: list[SourceFile], trees: Mapping[str, ast.Mo
             readers[sf.kind](ctx, sf)
         elif sf.kind == "vercel":
             vercel_files.append(sf)
-        elif sf.kind in ("python", "cdk") and sf.path in trees:
+        elif sf.kind in ("python", "cdk") and "aws_cdk" in ctx.source_text(sf.path):
             info = ctx.module(sf.path)
             if info is not None and info.imports_module("aws_cdk"):
                 ctx.cdk_apps.add(sf.path)

@@ -32,8 +32,10 @@ class Context:
         self.root = os.path.abspath(root)
         self.files = sorted(files, key=lambda f: f.path)
         self.trees = trees
+        # never iterate ``trees``: callers may pass a lazy mapping that parses on access
         self.python_paths = {f.path for f in files if f.kind in ("python", "cdk")}
-        self.python_paths.update(p for p in trees)
+        self.vendored = {f.path for f in files if f.vendored}
+        self._abs = {f.path: f.abs_path for f in files}
         self.docs: list[DeploymentDoc] = []
         self.functions: list[Function] = []
         self.claimed: set[str] = set()  # handler files named by a deployment file
@@ -97,12 +99,32 @@ class Context:
         except (OSError, ValueError, RecursionError):
             return None
 
+    def source_text(self, path: str) -> str:
+        """The text of a discovered Python file, for cheap checks before asking for its tree."""
+        getter = getattr(self.trees, "text", None)
+        if callable(getter):
+            try:
+                text = getter(path)
+                if isinstance(text, str):
+                    return text
+            except Exception:  # pragma: no cover - a foreign mapping's text() failing
+                pass
+        abs_path = self._abs.get(path) or self.abs(path)
+        try:
+            with open(abs_path, encoding="utf-8", errors="replace") as fh:
+                return fh.read()
+        except OSError:
+            return ""
+
     def module(self, path: str | None) -> ModuleInfo | None:
         if path is None:
             return None
         if path not in self._infos:
-            tree = self.trees.get(path)
-            self._infos[path] = ModuleInfo(path, tree) if tree is not None else None
+            try:
+                tree = self.trees[path] if path in self.trees else None
+            except KeyError:
+                tree = None
+            self._infos[path] = ModuleInfo(path, tree) if isinstance(tree, ast.Module) else None
         return self._infos[path]
 
     def resolve_module(self, base_dir: str, module: str) -> str | None:

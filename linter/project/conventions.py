@@ -71,13 +71,17 @@ GCP_DECORATORS = {
     "functions_framework.cloud_event": ("other", "cloud-event"),
     "functions_framework.typed": ("http", "gcp"),
 }
+# a module can only match a convention if its text contains one of these (cheap pre-filter
+# before the tree is asked for)
+_HINT = re.compile(r"handler|on_fetch|WorkerEntrypoint|functions_framework|azure|[Cc]halice|Mangum")
 _HHMMSS = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$")
 
 
 def scan(ctx: Context) -> None:
-    vendored = {f.path for f in ctx.files if f.vendored}
     for path in sorted(ctx.python_paths):
-        if path in ctx.claimed or path in ctx.cdk_apps or path in vendored or is_test_path(path):
+        if path in ctx.claimed or path in ctx.cdk_apps or path in ctx.vendored or is_test_path(path):
+            continue
+        if not _HINT.search(ctx.source_text(path)):
             continue
         info = ctx.module(path)
         if info is None:

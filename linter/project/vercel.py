@@ -65,11 +65,7 @@ def _api_files(ctx: Context, base: str) -> list[str]:
         if any(seg.startswith(("_", ".")) for seg in rel.split("/")[1:]):
             continue
         out.append(path)
-    return [p for p in out if not _vendored(ctx, p)]
-
-
-def _vendored(ctx: Context, path: str) -> bool:
-    return any(f.path == path and f.vendored for f in ctx.files)
+    return [p for p in out if p not in ctx.vendored]
 
 
 def _entry_callable(ctx: Context, path: str) -> tuple[str | None, dict]:
