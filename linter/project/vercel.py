@@ -101,7 +101,8 @@ def _match(functions: Any, rel: str) -> str | None:
 
 
 def _add(ctx: Context, doc: DeploymentDoc | None, base: str, path: str, name: str,
-         settings: dict, pattern: str | None, keyroot: str, extra: dict) -> None:
+         settings: dict, pattern: str | None, keyroot: str, extra: dict,
+         source_line: int | None = None) -> None:
     func, facts = _entry_callable(ctx, path)
     extra = {**facts, **extra}
     limit = settings.get("maxDuration") if isinstance(settings.get("maxDuration"), (int, float)) else None
@@ -109,7 +110,7 @@ def _add(ctx: Context, doc: DeploymentDoc | None, base: str, path: str, name: st
     if doc is not None and pattern is not None:
         loc = doc.locate(keyroot, pattern) if keyroot == "functions" else None
         line = loc[0] if loc else None
-        extra["keypath"] = (keyroot, pattern) if keyroot == "functions" else None
+        extra["keypath"] = (keyroot, pattern)
         extra["pattern"] = pattern
     ctx.add_function(
         name=name,
@@ -122,7 +123,7 @@ def _add(ctx: Context, doc: DeploymentDoc | None, base: str, path: str, name: st
         memory_mb=settings.get("memory"),
         runtime=settings.get("runtime") if isinstance(settings.get("runtime"), str) else None,
         source_path=doc.path if doc is not None else None,
-        source_line=line,
+        source_line=line if source_line is None else source_line,
         handler_module=_under(base, path),
         extra=extra,
     )
@@ -153,9 +154,8 @@ def read(ctx: Context, sf: SourceFile) -> None:
                 if rel is not None and glob_regex(src).match(rel):
                     settings = {"maxDuration": cfg.get("maxDuration"), "memory": cfg.get("memory")}
                     _add(ctx, doc, base, path, _route(rel), settings, None, "builds",
-                         {"vercel_config": True, "keypath": ("builds", i), "pattern": src})
-                    if loc:
-                        ctx.functions[-1] = _with_source_line(ctx.functions[-1], loc[0])
+                         {"vercel_config": True, "keypath": ("builds", i), "pattern": src},
+                         source_line=loc[0] if loc else None)
         return
     api = _api_files(ctx, base)
     candidates = [(p, _route(_under(base, p) or p)) for p in api]
@@ -176,12 +176,6 @@ def read(ctx: Context, sf: SourceFile) -> None:
         settings = functions.get(pattern, {}) if pattern is not None else {}
         settings = settings if isinstance(settings, dict) else {}
         _add(ctx, doc, base, path, name, settings, pattern, "functions", {"vercel_config": True})
-
-
-def _with_source_line(fn, line):
-    from dataclasses import replace
-
-    return replace(fn, source_line=line)
 
 
 def zero_config(ctx: Context, has_config: bool) -> None:
