@@ -187,6 +187,10 @@ class LintResult:
     fixed_sources: dict[str, tuple[str, str]] = field(default_factory=dict)  # root path -> (before, after)
     fixes_applied: int = 0
     fixes_failed: list[str] = field(default_factory=list)
+    # the project root and the final analysis's ProjectIndex (parsed modules, call graph), so
+    # thin shells (the advisor) read the semantic model without parsing again; paths are root-relative
+    root: str = ""
+    index: Any = None
 
 
 def _rule_meta(code: str) -> type[Rule] | None:
@@ -531,6 +535,8 @@ class Linter:
         result.fixed_sources = {os.path.join(root, *p.split("/")): (originals[p], work[p]) for p in originals if work.get(p) != originals[p]}
         result.fixes_applied = applied_total
         result.fixes_failed = list(failed)
+        result.root = root
+        result.index = analysis.index
         self._last_encodings = {os.path.join(root, *p.split("/")): e for p, e in analysis.store.encodings.items()}
         self._last_root = root
         return result
