@@ -166,6 +166,7 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
         edits=edits,
         color=bool(color),
         statistics=statistics,
+        stats=result.stats,
     )
     try:
         report = get_reporter(fmt)(diagnostics, context=ctx)
