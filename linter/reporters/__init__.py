@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from sls_lint.core import Diagnostic, TextEdit
 
@@ -27,6 +27,7 @@ class ReportContext:
     edits: Mapping[int, list[TextEdit]] = field(default_factory=dict)  # diagnostics index -> edits
     color: bool = False
     statistics: bool = False
+    stats: Any = None  # sls_lint.core.RunStats of the run (files checked / skipped), when known
 
 
 Reporter = Callable[..., str]

@@ -110,7 +110,19 @@ def statistics(diagnostics: Sequence[Diagnostic], context: ReportContext) -> lis
     width = max((len(str(n)) for _, n in rows), default=1)
     code_width = max((len(code) for code, _ in rows), default=0)
     marker = {True: "[*]", False: "   "}
-    return [f"{n:>{width}}  {code:<{code_width}}  {marker[code in fixable]} {names[code]}" for code, n in rows]
+    return [f"{n:>{width}}  {code:<{code_width}}  {marker[code in fixable]} {names[code]}" for code, n in rows] + _file_counts(context)
+
+
+def _file_counts(context: ReportContext) -> list[str]:
+    """With ``--statistics``: how many files were checked and how many were skipped as vendored."""
+    stats = context.stats
+    if stats is None:
+        return []
+    lines = [f"Checked {_plural(stats.files_checked, 'file')}."]
+    vendored = getattr(stats, "files_skipped_vendored", 0)
+    if vendored:
+        lines.append(f"Skipped {_plural(vendored, 'file')} in vendored dependency trees (`--include-vendored` checks them).")
+    return lines
 
 
 def render(diagnostics: Sequence[Diagnostic], *, context: ReportContext) -> str:
