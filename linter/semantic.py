@@ -327,7 +327,55 @@ class ModuleModel:
                 value, vscope = sv
                 if isinstance(value, ast.Call):
                     return self.call_name(value, self.scope_at(value) if value in self.parents else vscope, _depth + 1)
+        if isinstance(expr, ast.Attribute):
+            # `self.repo` where the class assigns `self.repo = Repo(...)` exactly once
+            cls = self.self_class(expr.value, scope)
+            if cls is not None:
+                value = self.self_attribute_value(cls, expr.attr)
+                if value is not None:
+                    return self.call_name(value, self.scope_at(value), _depth + 1)
         return None
+
+    def self_attribute_value(self, cls: str, attr: str) -> ast.Call | None:
+        """The call assigned to ``self.<attr>`` in the methods of class ``cls`` (qualname), when
+        there is exactly one such assignment besides ``None`` placeholders and no other kind of
+        binding (augmented, tuple, ``setattr``-style writes make it unknown)."""
+        cache = self.__dict__.setdefault("_self_attr_cache", {})
+        key = (cls, attr)
+        if key in cache:
+            return cache[key]
+        values: list[ast.expr] = []
+        unknown = False
+        for info in self.functions.values():
+            if info.class_name != cls:
+                continue
+            args = info.node.args.posonlyargs + info.node.args.args
+            if not args or any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in info.node.decorator_list):
+                continue
+            me = args[0].arg
+            for node in ast.walk(info.node):
+                targets: list[ast.expr] = []
+                value = None
+                if isinstance(node, ast.Assign):
+                    targets, value = node.targets, node.value
+                elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                    targets, value = [node.target], node.value
+                    if isinstance(node, ast.AugAssign):
+                        value = None
+                elif isinstance(node, (ast.For, ast.AsyncFor, ast.withitem, ast.comprehension)):
+                    t = node.optional_vars if isinstance(node, ast.withitem) else node.target
+                    targets = [t] if t is not None else []
+                for t in targets:
+                    for sub in ast.walk(t):
+                        if isinstance(sub, ast.Attribute) and sub.attr == attr and isinstance(sub.value, ast.Name) and sub.value.id == me:
+                            if sub is t and value is not None and isinstance(node, (ast.Assign, ast.AnnAssign)):
+                                values.append(value)
+                            else:
+                                unknown = True
+        real = [v for v in values if not is_none(v)]
+        result = real[0] if not unknown and len(real) == 1 and isinstance(real[0], ast.Call) else None
+        cache[key] = result
+        return result
 
     def call_name(self, call: ast.Call, scope: Scope | None = None, _depth: int = 0) -> str | None:
         """The qualified name of what a call invokes; methods on known instances are
