@@ -65,6 +65,11 @@ class ModuleSummary:
     classes: dict[str, list[str]]  # class name -> method names
     imports: dict[str, str]  # module-level imports: local name -> dotted
     routers: list[str]  # module-level variables holding an app/router object
+    # class name -> its bases as dotted names (resolved through imports); for inherited methods
+    bases: dict[str, list[str]] = field(default_factory=dict)
+    # module-level variable bound once to ``Ctor(...)`` -> the constructor's dotted name, so that
+    # ``repo.connect`` (here or imported) resolves to ``Repo.connect``
+    instances: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, model: ModuleModel) -> "ModuleSummary":
@@ -80,11 +85,20 @@ class ModuleSummary:
         for name, node in model.classes.items():
             classes[name] = [n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         routers = []
+        instances: dict[str, str] = {}
         for name in model.module_scope.bindings:
             sv = model.single_value(name, model.module_scope)
-            if sv and isinstance(sv[0], ast.Call) and model.call_name(sv[0]) in ROUTER_FACTORIES:
-                routers.append(name)
-        return cls(model.path, model.module_name, functions, classes, dict(model.module_scope.imports), routers)
+            if sv and isinstance(sv[0], ast.Call):
+                ctor = model.call_name(sv[0])
+                if ctor in ROUTER_FACTORIES:
+                    routers.append(name)
+                elif ctor and sv[1] is model.module_scope and model.enclosing_function(sv[0]) is None:
+                    instances[name] = ctor
+        bases: dict[str, list[str]] = {}
+        for name, node in model.classes.items():
+            found = [model.qualified_name(b, model.module_scope) for b in node.bases]
+            bases[name] = [b for b in found if b]
+        return cls(model.path, model.module_name, functions, classes, dict(model.module_scope.imports), routers, bases, instances)
 
 
 @dataclass(frozen=True)
@@ -153,7 +167,10 @@ class ProjectIndex:
             return None
         own = self.summary(importer)
         if own is not None and dotted.startswith(own.module_name + "."):
-            return self._member(importer, dotted[len(own.module_name) + 1 :], _depth)
+            found = self._member(importer, dotted[len(own.module_name) + 1 :], _depth)
+            if found is not None or not importer.endswith("__init__.py"):
+                return found
+            # a package's own submodule (`lib.db.x` seen in lib/__init__.py): search below
         parts = dotted.split(".")
         for i in range(len(parts) - 1, 0, -1):
             path = self.find_module(".".join(parts[:i]), importer)
@@ -169,11 +186,28 @@ class ProjectIndex:
             return (path, rest)
         if rest in s.classes:
             init = f"{rest}.__init__"
-            return (path, init) if init in s.functions else None
+            return (path, init) if init in s.functions else self._inherited(s, rest, "__init__", depth)
         head, _, tail = rest.partition(".")
+        if head in s.classes and tail and "." not in tail:
+            # a method the class inherits from a project base class
+            return self._inherited(s, head, tail, depth)
+        if tail and head in s.instances and head not in s.imports:
+            # a method of a module-level instance: `repo = Repo()` ... `repo.connect()`
+            return self.resolve(f"{s.instances[head]}.{tail}", path, depth + 1)
         if head in s.imports:  # re-export: `from .core import get_db` in a package __init__
             target = s.imports[head] + (f".{tail}" if tail else "")
             return self.resolve(target, path, depth + 1)
+        return None
+
+    def _inherited(self, s: ModuleSummary, cls: str, method: str, depth: int) -> FuncKey | None:
+        """``cls.method`` found on a base class (depth-first, in declaration order, like the
+        MRO of single inheritance); None when no project base defines it."""
+        for base in s.bases.get(cls, ()):
+            if base == f"{s.module_name}.{cls}":
+                continue
+            found = self.resolve(f"{base}.{method}", s.path, depth + 1)
+            if found is not None:
+                return found
         return None
 
     # ------------------------------------------------------------------ handlers
