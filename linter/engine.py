@@ -373,6 +373,11 @@ class _LazyTrees(Mapping):
     def text(self, key: str) -> str | None:
         return self._a.store.text(key)
 
+    def overlay_text(self, key: str) -> str | None:
+        """The in-memory text of any file (deployment files too) when the overlay holds one
+        (stdin, editor buffers, fix rounds); None means: read the file from disk."""
+        return self._a.store.overlay.get(key)
+
 
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
