@@ -44,6 +44,11 @@ class Context:
 
     # -- files --------------------------------------------------------------------------------
     def read_text(self, sf: SourceFile) -> tuple[str | None, tuple[int, int, str] | None]:
+        overlay = getattr(self.trees, "overlay_text", None)  # fix rounds, stdin, editor buffers
+        if callable(overlay):
+            text = overlay(sf.path)
+            if isinstance(text, str):
+                return text, None
         try:
             with open(sf.abs_path, "rb") as fh:
                 raw = fh.read()
