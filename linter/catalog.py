@@ -172,3 +172,105 @@ HTTPX_CALLS = frozenset(
 )
 # fetch in Python Workers / Pyodide: bounded with signal=AbortSignal.timeout(ms)
 FETCH_CALLS = frozenset({"pyodide.http.pyfetch", "js.fetch", "workers.fetch"})
+
+
+# --------------------------------------------------------------------------- SDK clients
+# boto3/botocore constructors that take `config=botocore.config.Config(...)`
+# (defaults: connect_timeout=60, read_timeout=60, legacy retries = 5 attempts; facts §2.1)
+BOTO_CLIENT_CALLS = frozenset(
+    {
+        "boto3.client", "boto3.resource", "boto3.Session.client", "boto3.Session.resource",
+        "botocore.session.get_session.create_client", "aiobotocore.session.get_session.create_client",
+        "aioboto3.Session.client", "aioboto3.Session.resource",
+    }
+)
+BOTO_CONFIG = "botocore.config.Config"
+BOTO_DEFAULTS = {"connect_timeout": 60.0, "read_timeout": 60.0, "max_attempts": 5}
+# LLM SDK clients: `timeout=` defaults to httpx.Timeout(connect=5, read=600, ...)
+LLM_TIMEOUT_CLIENTS = frozenset(
+    {
+        "openai.OpenAI", "openai.AsyncOpenAI", "openai.AzureOpenAI", "openai.AsyncAzureOpenAI",
+        "anthropic.Anthropic", "anthropic.AsyncAnthropic", "anthropic.AnthropicBedrock", "anthropic.AsyncAnthropicBedrock",
+    }
+)
+LLM_DEFAULT_READ_TIMEOUT = 600.0
+
+# --------------------------------------------------------------------------- DB connect timeouts
+# One bound a database/cache connect should carry. params: keywords any of which sets it (the
+# first is the one a fix adds); scale: seconds per unit (0.001 for milliseconds); default_s: the
+# library's value when omitted (None: waits forever); dsn_keys: names that set it inside a
+# DSN/URL string; position: positional index of the parameter, if any.
+DbTimeout = tuple  # (label, params, scale, default_s, dsn_keys, position)
+
+_PG = (("connect", ("connect_timeout",), 1.0, None, ("connect_timeout",), None),)
+_REDIS = (
+    ("connect", ("socket_connect_timeout",), 1.0, "redis", ("socket_connect_timeout",), None),
+    ("socket", ("socket_timeout",), 1.0, "redis", ("socket_timeout",), None),
+)
+_MONGO = (("server selection", ("serverSelectionTimeoutMS", "timeoutMS"), 0.001, 30.0, ("serverSelectionTimeoutMS", "timeoutMS"), None),)
+DB_CONNECT_TIMEOUTS: dict[str, tuple[DbTimeout, ...]] = {
+    "psycopg2.connect": _PG,
+    "psycopg.connect": _PG,
+    "psycopg.Connection.connect": _PG,
+    "psycopg.AsyncConnection.connect": _PG,
+    "pg8000.connect": (("connect", ("timeout",), 1.0, None, (), None),),
+    "pg8000.dbapi.connect": (("connect", ("timeout",), 1.0, None, (), None),),
+    "pg8000.native.Connection": (("connect", ("timeout",), 1.0, None, (), None),),
+    "asyncpg.connect": (("connect", ("timeout",), 1.0, 60.0, (), None),),
+    "asyncpg.create_pool": (("connect", ("timeout",), 1.0, 60.0, (), None),),
+    "pymysql.connect": (("read", ("read_timeout",), 1.0, None, (), None), ("connect", ("connect_timeout",), 1.0, 10.0, (), None)),
+    "pymysql.Connection": (("read", ("read_timeout",), 1.0, None, (), None), ("connect", ("connect_timeout",), 1.0, 10.0, (), None)),
+    "pymysql.Connect": (("read", ("read_timeout",), 1.0, None, (), None), ("connect", ("connect_timeout",), 1.0, 10.0, (), None)),
+    "MySQLdb.connect": (("connect", ("connect_timeout",), 1.0, None, (), None),),
+    "MySQLdb.Connect": (("connect", ("connect_timeout",), 1.0, None, (), None),),
+    "mysql.connector.connect": (("connect", ("connection_timeout", "connect_timeout"), 1.0, None, (), None),),
+    "aiomysql.connect": (("connect", ("connect_timeout",), 1.0, 60.0, (), None),),
+    "redis.Redis": _REDIS,
+    "redis.StrictRedis": _REDIS,
+    "redis.from_url": _REDIS,
+    "redis.asyncio.Redis": _REDIS,
+    "redis.asyncio.StrictRedis": _REDIS,
+    "redis.asyncio.from_url": _REDIS,
+    "redis.ConnectionPool": _REDIS,
+    "redis.cluster.RedisCluster": _REDIS,
+    "pymongo.MongoClient": _MONGO,
+    "pymongo.AsyncMongoClient": _MONGO,
+    "motor.motor_asyncio.AsyncIOMotorClient": _MONGO,
+}
+# redis-py: socket timeouts default to None before 8.0 and to 5 s from 8.0 (facts §2.1)
+REDIS_TIMEOUT_DEFAULT_FROM = (8, 5.0)
+# keywords that carry a DSN/URL string (besides the first positional argument)
+DSN_KEYWORDS = ("dsn", "conninfo", "url", "host")
+
+# --------------------------------------------------------------------------- closing clients
+# methods that close a client/connection/pool, so the next warm invocation reconnects
+CLOSE_METHODS = frozenset({"close", "aclose", "disconnect", "dispose", "closeall", "terminate"})
+# constructors whose object closes itself at the end of a `with` block (read from each
+# library's __exit__): psycopg 3 connections close, psycopg2 connections only end the transaction
+WITH_CLOSES = frozenset(
+    {
+        "psycopg.connect", "psycopg.Connection.connect", "psycopg.AsyncConnection.connect",
+        "psycopg_pool.ConnectionPool", "psycopg_pool.AsyncConnectionPool",
+        "pymysql.connect", "pymysql.Connection", "pymysql.Connect", "mysql.connector.connect",
+        "pg8000.connect", "pg8000.dbapi.connect", "pg8000.native.Connection", "asyncpg.create_pool",
+        "redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.asyncio.Redis", "redis.asyncio.from_url",
+        "pymongo.MongoClient", "pymongo.AsyncMongoClient",
+        "requests.Session", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager",
+        "openai.OpenAI", "openai.AsyncOpenAI", "anthropic.Anthropic", "anthropic.AsyncAnthropic",
+    }
+)
+WITH_KEEPS_OPEN = frozenset({"psycopg2.connect", "sqlite3.connect"})  # `with conn:` ends a transaction only
+
+# --------------------------------------------------------------------------- pools
+SQLALCHEMY_ENGINES = frozenset({"sqlalchemy.create_engine", "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine"})
+# DB-API pools: constructor -> (keyword, positional index, default) of the number of
+# connections opened eagerly
+EAGER_POOLS: dict[str, tuple[str, int | None, int]] = {
+    "psycopg2.pool.SimpleConnectionPool": ("minconn", 0, 0),
+    "psycopg2.pool.ThreadedConnectionPool": ("minconn", 0, 0),
+    "psycopg_pool.ConnectionPool": ("min_size", None, 4),
+    "psycopg_pool.AsyncConnectionPool": ("min_size", None, 4),
+    "asyncpg.create_pool": ("min_size", None, 10),
+    "mysql.connector.pooling.MySQLConnectionPool": ("pool_size", 0, 5),
+    "aiomysql.create_pool": ("minsize", None, 1),
+}
