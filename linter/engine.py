@@ -84,6 +84,11 @@ def parse_module(path: str, source: str) -> ParseOutcome:
             warnings.simplefilter("ignore")
             tree = ast.parse(source, filename=path, type_comments=False)
     except SyntaxError as exc:
+        from .newsyntax import recover_outcome  # newer syntax than this interpreter (PEP 701 f-strings, ...)
+
+        recovered = recover_outcome(path, source)
+        if recovered is not None:
+            return recovered
         line = exc.lineno or 1
         col = exc.offset or 1
         return ParseOutcome(None, (line, max(col, 1), f"SyntaxError: {exc.msg}"))
@@ -536,6 +541,9 @@ class Linter:
             if t is not None:
                 sources[self.display(root, path)] = t
         errors.extend(analysis.store.read_errors.values())
+        from .newsyntax import partial_parse_warnings
+
+        errors.extend(partial_parse_warnings(analysis, lambda p: self.display(root, p)))
         result = LintResult(out, sources, analysis.project.functions, stats, errors)
         result.fixed_sources = {os.path.join(root, *p.split("/")): (originals[p], work[p]) for p in originals if work.get(p) != originals[p]}
         result.fixes_applied = applied_total
