@@ -1,0 +1,405 @@
+"""Import cost of each function at cold start, computed once per run.
+
+For every deployed Function: its *import closure* (the handler module and the project modules it
+imports at module scope, transitively, found through ``ProjectIndex.find_module``), the external
+modules that closure imports, and an estimated cost from the import-cost table
+(``sls_lint/data/import-costs.tsv``, overridable with the ``heavy-modules`` option), with the
+import chain that brings each module in. Imports inside functions are lazy (they run when the
+function runs, if ever) and ``if TYPE_CHECKING:`` imports never run: neither counts.
+
+Also answers the question SLS501 asks: does *every* invocation of a function use a given
+module-scope name (``always_uses``)? That walks the handler's body and the project functions it
+calls, counting a use only where every path runs it (both arms of an ``if``, loop bodies as run,
+``try`` bodies but not handlers, never lambda bodies or the arms of ``x if c else y``).
+
+Rules get the per-run object with :func:`costs_for`; it is built on first use and cached on the
+run's :class:`~sls_lint.callgraph.ProjectIndex`.
+"""
+from __future__ import annotations
+
+import ast
+import weakref
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable, Mapping
+
+from .core import Function
+from .semantic import ModuleModel
+
+DEFAULT_THRESHOLD_MS = 100.0
+DEFAULT_BUDGET_MS = 1000.0
+
+
+@dataclass(frozen=True)
+class CostEntry:
+    module: str
+    ms: float
+    source: str  # measured | published | estimate | option
+    includes: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def base_table() -> dict[str, CostEntry]:
+    """The shipped table: module -> entry (comment lines start with '#')."""
+    text = resources.files("sls_lint").joinpath("data/import-costs.tsv").read_text("utf-8")
+    table: dict[str, CostEntry] = {}
+    header: list[str] | None = None
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if header is None:
+            header = cols
+            continue
+        row = dict(zip(header, cols))
+        try:
+            ms = float(row.get("median_ms") or 0)
+        except ValueError:
+            continue
+        table[row["module"]] = CostEntry(row["module"], ms, row.get("source") or "measured", tuple((row.get("includes") or "").split()))
+    return table
+
+
+def table_with(overrides: Mapping[str, Any] | None) -> dict[str, CostEntry]:
+    """The shipped table with the ``heavy-modules`` option applied: ``{"module": ms}``; 0 removes
+    an entry; values that are not numbers are ignored."""
+    table = dict(base_table())
+    for name, value in (overrides or {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not isinstance(name, str):
+            continue
+        if value <= 0:
+            table.pop(name, None)
+        else:
+            old = table.get(name)
+            table[name] = CostEntry(name, float(value), "option", old.includes if old else ())
+    return table
+
+
+def lookup(table: Mapping[str, CostEntry], dotted: str) -> CostEntry | None:
+    """The entry for ``dotted`` or its nearest listed parent package (``pandas.io`` -> pandas)."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        e = table.get(".".join(parts[:i]))
+        if e is not None:
+            return e
+    return None
+
+
+def _covers(prefixes: Iterable[str], name: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+@dataclass(frozen=True)
+class ImportEdge:
+    """One module-scope import of a module: what it names and where it leads."""
+
+    node: ast.Import | ast.ImportFrom
+    dotted: str  # the module imported (for ``from a import b``: ``a.b`` when that is a module, else ``a``)
+    local: str | None  # the name it binds (None for star imports)
+    project_path: str | None  # the project file when it is a project module
+
+
+@dataclass(frozen=True)
+class Contributor:
+    module: str  # the table entry
+    ms: float  # what it adds (0 when an earlier, bigger import already loads it)
+    source: str
+    chain: tuple[str, ...]  # project paths from the handler module, then the imported module
+    line: int  # line of the import in chain[-2]
+
+
+@dataclass
+class Closure:
+    function: Function
+    modules: dict[str, tuple[str, ...]] = field(default_factory=dict)  # project path -> chain of paths
+    contributors: list[Contributor] = field(default_factory=list)  # sorted by ms, biggest first
+
+    @property
+    def total_ms(self) -> float:
+        return sum(c.ms for c in self.contributors)
+
+
+def module_scope_imports(model: ModuleModel) -> list[ast.Import | ast.ImportFrom]:
+    """Imports that run when the module is imported (also inside module-level if/try/with and
+    class bodies), not in functions and not under ``if TYPE_CHECKING:``."""
+    out: list[ast.Import | ast.ImportFrom] = []
+    stack: list[ast.AST] = [model.tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                if child not in model.type_checking_imports:
+                    out.append(child)
+            elif isinstance(child, ast.stmt) or isinstance(child, (ast.ExceptHandler,)) or type(child).__name__ == "match_case":
+                stack.append(child)
+    out.sort(key=lambda n: (n.lineno, n.col_offset))
+    return out
+
+
+class ImportCosts:
+    """Per-run import facts (see the module docstring)."""
+
+    def __init__(self, index, functions: Iterable[Function], table: Mapping[str, CostEntry]):
+        self.index = index
+        self.functions = list(functions)
+        self.table = table
+        self._edges: dict[str, list[ImportEdge]] = {}
+        self._closures: dict[int, Closure] | None = None
+        self._must: dict[tuple, bool] = {}
+        self._reexports: dict[str, set[str]] | None = None
+
+    # ------------------------------------------------------------------ imports
+    def edges(self, path: str) -> list[ImportEdge]:
+        if path in self._edges:
+            return self._edges[path]
+        out: list[ImportEdge] = []
+        model = self.index.model(path)
+        if model is not None:
+            for node in module_scope_imports(model):
+                if isinstance(node, ast.Import):
+                    for a in node.names:
+                        local = a.asname or a.name.split(".")[0]
+                        out.append(ImportEdge(node, a.name, local, self._project(a.name, path)))
+                        # `import a.b.c` also runs a/__init__ and a/b/__init__
+                        parts = a.name.split(".")
+                        for i in range(1, len(parts)):
+                            pp = self._project(".".join(parts[:i]), path)
+                            if pp is not None:
+                                out.append(ImportEdge(node, ".".join(parts[:i]), None, pp))
+                else:
+                    base = model._resolve_from(node)
+                    if not base:
+                        continue
+                    base_path = self._project(base, path)
+                    if base_path is not None:
+                        out.append(ImportEdge(node, base, None, base_path))
+                    for a in node.names:
+                        if a.name == "*":
+                            if base_path is None:
+                                out.append(ImportEdge(node, base, None, None))
+                            continue
+                        sub = f"{base}.{a.name}"
+                        sub_path = self._project(sub, path)
+                        local = a.asname or a.name
+                        if sub_path is not None:
+                            out.append(ImportEdge(node, sub, local, sub_path))
+                        elif base_path is None:
+                            # external: `from google.cloud import storage` costs google.cloud.storage
+                            dotted = sub if _listed_below(self.table, sub) else base
+                            out.append(ImportEdge(node, dotted, local, None))
+        self._edges[path] = out
+        return out
+
+    def _project(self, dotted: str, importer: str) -> str | None:
+        return self.index.find_module(dotted, importer)
+
+    def reexported(self, path: str) -> set[str]:
+        """Names of ``path`` that other project modules import from it or read as attributes of
+        it (``*`` when some module star-imports it)."""
+        if self._reexports is None:
+            self._reexports = {}
+            for other in sorted(self.index.paths):
+                model = self.index.model(other)
+                if model is None:
+                    continue
+                for n in ast.walk(model.tree):
+                    if isinstance(n, ast.ImportFrom):
+                        base = model._resolve_from(n)
+                        target = self._project(base, other) if base else None
+                        if target is None or target == other:
+                            continue
+                        bucket = self._reexports.setdefault(target, set())
+                        for a in n.names:
+                            bucket.add(a.name)
+                    elif isinstance(n, ast.Import):
+                        for a in n.names:
+                            target = self._project(a.name, other)
+                            if target is None or target == other:
+                                continue
+                            local = a.asname or a.name
+                            bucket = self._reexports.setdefault(target, set())
+                            for m in ast.walk(model.tree):
+                                if isinstance(m, ast.Attribute) and model.node_text(m.value) == local:
+                                    bucket.add(m.attr)
+        names = self._reexports.get(path, set())
+        return names if "*" not in names else _Everything()
+
+    # ------------------------------------------------------------------ closures
+    def closures(self) -> dict[int, Closure]:
+        if self._closures is None:
+            self._closures = {}
+            for i, fn in enumerate(self.functions):
+                if fn.handler_path and self.index.model(fn.handler_path) is not None:
+                    self._closures[i] = self._closure(fn)
+        return self._closures
+
+    def closure(self, fn: Function) -> Closure | None:
+        for i, f in enumerate(self.functions):
+            if f is fn:
+                return self.closures().get(i)
+        return None
+
+    def functions_loading(self, path: str) -> list[tuple[Function, tuple[str, ...]]]:
+        """Functions whose import closure holds ``path``, with the chain that brings it in."""
+        out = []
+        for i, c in self.closures().items():
+            if path in c.modules:
+                out.append((self.functions[i], c.modules[path]))
+        return out
+
+    def _closure(self, fn: Function) -> Closure:
+        start = fn.handler_path
+        assert start is not None
+        c = Closure(fn)
+        c.modules[start] = (start,)
+        queue = [start]
+        external: dict[str, tuple[CostEntry, tuple[str, ...], int]] = {}
+        while queue:
+            path = queue.pop(0)
+            chain = c.modules[path]
+            for e in self.edges(path):
+                if e.project_path is not None:
+                    if e.project_path not in c.modules:
+                        c.modules[e.project_path] = chain + (e.project_path,)
+                        queue.append(e.project_path)
+                    continue
+                entry = lookup(self.table, e.dotted)
+                if entry is None or entry.module in external:
+                    continue
+                external[entry.module] = (entry, chain + (e.dotted,), e.node.lineno)
+        counted: list[CostEntry] = []
+        for entry, chain, line in sorted(external.values(), key=lambda t: (-t[0].ms, t[0].module)):
+            covered = any(_covers((big.module,) + big.includes, entry.module) or entry.module.startswith(big.module + ".") for big in counted)
+            # a listed parent package is loaded by its listed submodule (sklearn by sklearn.ensemble)
+            covered = covered or any(big.module.startswith(entry.module + ".") for big in counted)
+            c.contributors.append(Contributor(entry.module, 0.0 if covered else entry.ms, entry.source, chain, line))
+            if not covered:
+                counted.append(entry)
+        c.contributors.sort(key=lambda x: (-x.ms, x.module))
+        return c
+
+    # ------------------------------------------------------------------ "always used"
+    def always_uses(self, fn: Function, path: str, uses: frozenset[int]) -> bool:
+        """Every invocation of ``fn`` evaluates one of the Name nodes ``uses`` (ids) of module
+        ``path``: each of the function's entry points must, on every path through its body and
+        the project functions it calls."""
+        keys = self.index.handler_keys(fn)
+        if not keys:
+            return True  # unknown entry point: do not claim anything
+        return all(self._must_key(k, path, uses, ()) for k in keys)
+
+    def _must_key(self, key: tuple[str, str], path: str, uses: frozenset[int], stack: tuple) -> bool:
+        memo = (key, path, uses)
+        if memo in self._must:
+            return self._must[memo]
+        if key in stack or len(stack) > 40:
+            return False
+        model = self.index.model(key[0])
+        info = model.by_qualname.get(key[1]) if model is not None else None
+        if info is None or info.is_cached:
+            result = False
+        else:
+            walker = _MustWalker(self, model, path, uses, stack + (key,))
+            result = walker.block(info.node.body)
+        self._must[memo] = result
+        return result
+
+
+class _Everything(set):
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def _listed_below(table: Mapping[str, CostEntry], dotted: str) -> bool:
+    return dotted in table or any(k.startswith(dotted + ".") for k in table)
+
+
+class _MustWalker:
+    """Does a block always evaluate one of the target uses (directly or through calls)?"""
+
+    def __init__(self, costs: ImportCosts, model: ModuleModel, path: str, uses: frozenset[int], stack: tuple):
+        self.costs = costs
+        self.model = model
+        self.path = path
+        self.uses = uses if model.path == path else frozenset()
+        self.target_path = path
+        self.all_uses = uses
+        self.stack = stack
+
+    def block(self, stmts: list[ast.stmt]) -> bool:
+        return any(self.stmt(s) for s in stmts)
+
+    def stmt(self, s: ast.stmt) -> bool:
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return any(self.expr(d) for d in s.decorator_list) or any(self.expr(d) for d in s.args.defaults + [d for d in s.args.kw_defaults if d is not None])
+        if isinstance(s, ast.ClassDef):
+            return any(self.expr(d) for d in s.decorator_list + s.bases) or self.block(s.body)
+        if isinstance(s, ast.If):
+            return self.expr(s.test) or (bool(s.orelse) and self.block(s.body) and self.block(s.orelse))
+        if isinstance(s, (ast.For, ast.AsyncFor)):
+            return self.expr(s.iter) or self.block(s.body)
+        if isinstance(s, ast.While):
+            return self.expr(s.test) or self.block(s.body)
+        if isinstance(s, (ast.With, ast.AsyncWith)):
+            return any(self.expr(i.context_expr) for i in s.items) or self.block(s.body)
+        if isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
+            return self.block(s.body) or self.block(s.orelse) or self.block(s.finalbody)
+        if type(s).__name__ == "Match":
+            return self.expr(s.subject)  # type: ignore[attr-defined]
+        return any(self.expr(c) for c in ast.iter_child_nodes(s) if isinstance(c, ast.expr))
+
+    def expr(self, e: ast.AST) -> bool:
+        if isinstance(e, ast.Name):
+            return id(e) in self.uses
+        if isinstance(e, ast.Lambda):
+            return any(self.expr(d) for d in e.args.defaults)
+        if isinstance(e, ast.IfExp):
+            return self.expr(e.test) or (self.expr(e.body) and self.expr(e.orelse))
+        if isinstance(e, ast.BoolOp):
+            return self.expr(e.values[0])
+        if isinstance(e, ast.Call):
+            if any(self.expr(c) for c in ast.iter_child_nodes(e)):
+                return True
+            return self.call(e)
+        return any(self.expr(c) for c in ast.iter_child_nodes(e) if not isinstance(c, ast.stmt))
+
+    def call(self, call: ast.Call) -> bool:
+        name = self.model.call_name(call)
+        if not name:
+            return False
+        target = self.costs.index.resolve(name, self.model.path)
+        if target is None:
+            return False
+        return self.costs._must_key(target, self.target_path, self.all_uses, self.stack)
+
+
+_CACHE: "weakref.WeakKeyDictionary[Any, ImportCosts]" = weakref.WeakKeyDictionary()
+
+
+def costs_for(ctx) -> ImportCosts:
+    """The run's ImportCosts (built once per analysis, on the run's ProjectIndex)."""
+    index = ctx.index
+    found = _CACHE.get(index)
+    if found is None:
+        try:
+            overrides = ctx.option("heavy-modules")
+        except KeyError:
+            overrides = None
+        found = ImportCosts(index, ctx.project.functions, table_with(overrides if isinstance(overrides, Mapping) else None))
+        _CACHE[index] = found
+    return found
+
+
+def threshold_ms(ctx) -> float:
+    try:
+        value = ctx.option("heavy-import-threshold-ms")
+    except KeyError:
+        return DEFAULT_THRESHOLD_MS
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else DEFAULT_THRESHOLD_MS
+
+
+def describe_chain(chain: tuple[str, ...]) -> str:
+    return " → ".join(chain)
