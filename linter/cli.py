@@ -255,6 +255,39 @@ def rules(fmt) -> None:
         click.echo(f"{row[0]:<{w[0]}}  {row[1]:<{w[1]}}  {row[2]:<{w[2]}}  {fixinfo:<{w[3]}}  {row[5]}")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--target", type=click.Choice(["edge", "serverless", "server"]), help="List what blocks moving each function there.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text", show_default=True)
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (pyproject.toml or sls-lint.toml).")
+def advise(paths, target, fmt, output_file, config_path) -> None:
+    """Where each function should run (edge, serverless, server), and what blocks the move."""
+    from .advise import advise as run_advice
+    from .advise.report import render
+
+    for p in paths:
+        if not os.path.exists(p):
+            _fail(f"path does not exist: {p}")
+    start = os.path.abspath(paths[0] if paths else os.getcwd())
+    if os.path.isfile(start):
+        start = os.path.dirname(start)
+    config = _load_config(config_path, start, {})
+    try:
+        text = render(run_advice(paths, config, cwd=os.getcwd(), target=target), fmt)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # never a traceback for users
+        if os.environ.get("SLS_LINT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set SLS_LINT_DEBUG=1 for the traceback)")
+    if output_file:
+        with open(output_file, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
 def main() -> None:
     cli(prog_name="sls-lint")
 
