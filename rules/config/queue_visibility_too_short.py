@@ -1,0 +1,163 @@
+"""SQS queue whose visibility timeout is shorter than six times its consumer's timeout.
+
+## What it does
+Finds SQS queues declared in the same deployment file as the function that consumes them
+(serverless.yml `resources.Resources`, SAM and CloudFormation templates in YAML or JSON)
+whose `VisibilityTimeout` (30 s when unset) is below six times the consuming function's
+timeout (its configured value, or the platform default). The queue is matched through the
+event source's `!GetAtt Queue.Arn` / `!Ref` / `Fn::GetAtt`; queues given as a literal ARN or
+an import are not checked.
+
+CDK apps are not checked yet (queues are separate constructs the project model does not
+read); Vercel and Cloudflare have no SQS event sources.
+
+## Why is this bad?
+A message a function is working on becomes visible again when the visibility timeout runs
+out, and Lambda's poller hands it to a second invocation: the work runs twice. AWS asks for at
+least six times the function timeout so that retries of throttled batches fit as well; when
+the function timeout is above the visibility timeout, Lambda refuses to create the event
+source mapping at all.
+
+## Example
+```yaml
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  worker:
+    handler: handler.process
+    timeout: 60
+    events:
+      - sqs:
+          arn: !GetAtt Jobs.Arn
+resources:
+  Resources:
+    Jobs:
+      Type: AWS::SQS::Queue
+```
+
+## Use instead
+```yaml
+service: orders
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  worker:
+    handler: handler.process
+    timeout: 60
+    events:
+      - sqs:
+          arn: !GetAtt Jobs.Arn
+resources:
+  Resources:
+    Jobs:
+      Type: AWS::SQS::Queue
+      Properties:
+        VisibilityTimeout: 360
+```
+
+## Fix safety
+No automatic fix: the finding says the smallest visibility timeout that fits (display-only).
+Raising it also delays the retry of a message whose processing failed.
+
+## Options
+None.
+
+## References
+- [AWS Lambda with Amazon SQS: queue configuration](https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-queueconfig)
+- [AWS::SQS::Queue VisibilityTimeout](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sqs-queue.html)
+"""
+from __future__ import annotations
+
+from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
+from sls_lint.rule import Case, Rule
+from sls_lint.rules.config._common import CFN, SAM, SERVERLESS, number, queue_id, seconds, targets
+
+DEFAULT_VISIBILITY = 30
+FACTOR = 6
+
+
+class QueueVisibilityTooShort(Rule):
+    code = "SLS705"
+    name = "queue-visibility-too-short"
+    summary = "SQS queue whose visibility timeout is shorter than six times its consumer's timeout"
+    severity = Severity.WARNING
+    fix_availability = FixAvailability.ALWAYS
+    fix_safety = Applicability.DISPLAY_ONLY
+    file_kinds = ("serverless", "cloudformation")
+
+    def check_project(self, ctx) -> None:
+        worst: dict[tuple[str, str], tuple] = {}
+        for t in targets(ctx, (SERVERLESS, SAM, CFN)):
+            fn = t.fn
+            if fn.get("timeout_expr") is not None:
+                continue
+            timeout = fn.timeout_s if fn.timeout_s is not None else fn.get("default_timeout_s")
+            if timeout is None:
+                continue
+            base = ("resources", "Resources") if t.fmt == SERVERLESS else ("Resources",)
+            for trig in fn.triggers:
+                qid = queue_id(trig.detail) if trig.kind == "sqs" else None
+                res = t.doc.get(*base, qid) if qid else None
+                if not isinstance(res, dict) or res.get("Type") != "AWS::SQS::Queue":
+                    continue
+                props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
+                raw = props.get("VisibilityTimeout")
+                visibility = DEFAULT_VISIBILITY if raw is None else number(raw)
+                if visibility is None or visibility >= FACTOR * timeout:
+                    continue
+                key = (t.doc.path, qid)
+                if key not in worst or timeout > worst[key][1]:
+                    worst[key] = (t, timeout, visibility, raw is None, base, qid)
+        for (_path, qid), (t, timeout, visibility, default, base, _q) in sorted(worst.items(), key=lambda kv: kv[0]):
+            span = (t.key_span(*base, qid, "Properties", "VisibilityTimeout") if not default else None) or t.key_span(*base, qid)
+            if span is None:
+                continue
+            need = FACTOR * timeout
+            need_text = int(need) if float(need).is_integer() else need
+            msg = (f"Queue `{qid}` has a visibility timeout of {seconds(visibility)}{' (the default)' if default else ''}, "
+                   f"below 6 × the {seconds(timeout)} timeout of its consumer {t.label}: messages still being processed "
+                   "reappear and run twice")
+            if visibility < timeout:
+                msg += "; Lambda refuses an event source whose function timeout exceeds it"
+            fix = FixIntent("display-only", f"Set VisibilityTimeout to at least {need_text}", Applicability.DISPLAY_ONLY)
+            ctx.report(t.doc.path, span, msg, fix=fix, function=t.fn.name)
+
+
+_SLS = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
+_H = {"handler.py": "def process(event, context):\n    return {}\n"}
+
+
+def _sls(timeout: str, queue_props: str, arn: str = "!GetAtt Jobs.Arn") -> str:
+    return (_SLS + f"functions:\n  worker:\n    handler: handler.process\n{timeout}    events:\n      - sqs:\n"
+            f"          arn: {arn}\nresources:\n  Resources:\n    Jobs:\n      Type: AWS::SQS::Queue\n{queue_props}")
+
+
+_SAM = (
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Jobs:\n    Type: AWS::SQS::Queue\n{props}"
+    "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
+    "{timeout}      Events:\n        Q:\n          Type: SQS\n          Properties:\n            Queue: !GetAtt Jobs.Arn\n"
+)
+_APP = {"app.py": "def handler(event, context):\n    return {}\n"}
+
+VALID = [
+    Case(_sls("    timeout: 60\n", "      Properties:\n        VisibilityTimeout: 360\n"), path="serverless.yml", files=_H),
+    Case(_sls("    timeout: 5\n", ""), path="serverless.yml", files=_H, note="5 s × 6 = 30 s: the default visibility is enough"),
+    Case(_sls("    timeout: 60\n", "      Properties:\n        VisibilityTimeout: !Ref Vis\n"), path="serverless.yml", files=_H,
+         note="a parameter: unknown"),
+    Case(_sls("    timeout: 60\n", "", arn="arn:aws:sqs:us-east-1:123456789012:jobs"), path="serverless.yml", files=_H,
+         note="a queue outside this file"),
+    Case(_SAM.format(props="", timeout=""), path="template.yaml", files=_APP, note="SAM default 3 s × 6 = 18 s <= 30 s"),
+    Case(_sls("    timeout: ${ssm:/t}\n", ""), path="serverless.yml", files=_H, note="unknown timeout"),
+]
+
+INVALID = [
+    Case(_sls("    timeout: 60\n", ""), path="serverless.yml", files=_H, line=14, count=1, message="(the default)"),
+    Case(_sls("    timeout: 20\n", "      Properties:\n        VisibilityTimeout: 60  # one minute\n"), path="serverless.yml",
+         files=_H, line=17, message="6 ×"),
+    Case(_SAM.format(props="    Properties: {VisibilityTimeout: 10}\n", timeout="      Timeout: 15\n"), path="template.yaml",
+         files=_APP, line=5, message="refuses"),
+    Case(_sls("", ""), path="serverless.yml", files=_H, line=13, note="serverless.yml default timeout 6 s × 6 = 36 s > 30 s"),
+]
