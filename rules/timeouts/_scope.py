@@ -105,7 +105,8 @@ class Limits:
 
     @property
     def where(self) -> str:
-        return self.function.source_path or "its deployment file"
+        fn = self.function
+        return fn.source_path or (f"{fn.handler_path}, found by convention" if fn.handler_path else "found by convention")
 
     def exceeded_by(self, seconds: float) -> str | None:
         """Why ``seconds`` does not fit: at or above the function's timeout, or above the HTTP

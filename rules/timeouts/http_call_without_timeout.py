@@ -56,6 +56,7 @@ from sls_lint.catalog import FETCH_CALLS, HTTP_CALLS, HTTPX_CALLS, POOL_METHODS,
 from sls_lint.config import RuleOption
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.rule import Case, Rule
+from sls_lint.rules.timeouts._scope import functions_for, tightest
 from sls_lint.semantic import has_star_kwargs, is_none, keyword
 
 
@@ -123,7 +124,10 @@ class HttpCallWithoutTimeout(Rule):
 
     def _report(self, node: ast.Call, ctx, qual: str, detail: str, kw: ast.keyword | None, *, fixable: bool = True) -> None:
         reach = ctx.reach_of(node)
-        budget = reach.function.budget_s if reach else None
+        # the smallest budget among every function that runs this call (its timeout, the
+        # platform default when the deployment file sets none, or its HTTP trigger's limit)
+        lim = tightest(functions_for(ctx, node))
+        budget = lim.budget_s if lim else (reach.function.budget_s if reach else None)
         value = timeout_value(ctx.option("default-timeout"), budget)
         where = f" in `{reach.function.name}`" if reach else ""
         fix = None
@@ -208,6 +212,29 @@ INVALID = [
         message="budget is 6 s",
         fixed="import requests\n\ndef handler(event, context):\n    return requests.get('https://x', timeout=5).text\n",
         note="the fix stays below the function's budget",
+    ),
+    Case(
+        "import requests\n\ndef handler(event, context):\n    return requests.get('https://x').text\n",
+        files={"template.yaml": "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: handler.handler\n      Runtime: python3.12\n"},
+        line=4,
+        unsafe=True,
+        message="budget is 3 s",
+        fixed="import requests\n\ndef handler(event, context):\n    return requests.get('https://x', timeout=2).text\n",
+        note="no Timeout in the template: the fix stays below Lambda's 3 s default",
+    ),
+    Case(
+        "import requests\n\ndef fetch(url):\n    return requests.get(url).text\n",
+        files={
+            "a.py": "from lib import fetch\n\ndef handler(event, context):\n    return fetch('https://x')\n",
+            "b.py": "from lib import fetch\n\ndef handler(event, context):\n    return fetch('https://y')\n",
+            "serverless.yml": "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  alpha:\n    handler: a.handler\n    timeout: 30\n  beta:\n    handler: b.handler\n    timeout: 4\n",
+        },
+        path="lib.py",
+        line=4,
+        unsafe=True,
+        message="budget is 4 s",
+        fixed="import requests\n\ndef fetch(url):\n    return requests.get(url, timeout=3).text\n",
+        note="a helper two functions call: the smaller budget wins",
     ),
     Case(
         "import pyodide.http\n\nasync def on_fetch(request, env):\n    return await pyodide.http.pyfetch('https://x')\n",
