@@ -14,6 +14,7 @@ literal; :func:`owner` picks the first one that is enabled for the file.
 """
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import json
@@ -262,7 +263,7 @@ def redact_url(text: str, found: Found) -> str:
         return redact(text, 0)
     url = text[m.start(): m.end()]
     rel = found.start - m.start()
-    return url[:rel] + MASK * min(found.end - found.start, 8) + url[rel + found.end - found.start:]
+    return url[:rel] + MASK * 8 + url[rel + found.end - found.start:]
 
 
 # --------------------------------------------------------------------------- credential names
@@ -358,7 +359,7 @@ def literal_secret(value: str, name: str | None) -> Found | None:
     if kind != "password" and shannon_entropy(v) < 2.5:
         return None
     start = value.index(v)
-    return Found(f"hard-coded {kind}", start, start + len(v), 0, _env_from_name(name) or "SECRET", "SLS402")
+    return Found(kind, start, start + len(v), 0, _env_from_name(name) or "SECRET", "SLS402")
 
 
 def _env_from_name(name: str | None) -> str | None:
@@ -419,8 +420,9 @@ def display(value: str, found: Found) -> str:
     secret = value[found.start: found.end]
     if found.rule == "SLS403":
         return redact_url(value, found)
-    keep = found.keep if found.rule == "SLS401" else generic_keep(secret)
-    return redact(secret, keep)
+    if found.rule != "SLS401":
+        return MASK * 8  # no prefix and no length for secrets of unknown format
+    return redact(secret, found.keep)
 
 
 def secret_of(value: str, found: Found) -> str:
@@ -478,3 +480,208 @@ def redact_text(text: str) -> str:
 
 def redact_lines(lines: Iterable[str]) -> list[str]:
     return [redact_text(line) for line in lines]
+
+
+# --------------------------------------------------------------------------- Python code
+BOTO3_CREDENTIAL_CALLS = frozenset(
+    {
+        "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session", "boto3.Session.client",
+        "boto3.Session.resource", "boto3.session.Session.client", "boto3.session.Session.resource",
+        "aioboto3.Session", "botocore.session.get_session.create_client", "aiobotocore.session.get_session.create_client",
+    }
+)
+AWS_CREDENTIAL_KEYWORDS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+CDK_ENVIRONMENT_CALLS = frozenset(
+    {
+        "aws_cdk.aws_lambda.Function", "aws_cdk.aws_lambda.SingletonFunction", "aws_cdk.aws_lambda.DockerImageFunction",
+        "aws_cdk.aws_lambda_python_alpha.PythonFunction", "aws_cdk.aws_lambda_python.PythonFunction",
+        "aws_cdk.aws_lambda.CfnFunction.EnvironmentProperty", "aws_cdk.aws_lambda_nodejs.NodejsFunction",
+    }
+)
+ENV_LOOKUPS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.environ.pop", "os.getenvb"})
+
+
+@dataclass(frozen=True)
+class PySecret:
+    """One secret literal in a Python module, decided once for every SLS4xx rule."""
+
+    code: str  # the rule that reports it
+    node: object  # the ast.Constant
+    found: Found
+    value: str
+    target: str | None  # the credential-named target, if any
+    fixable: bool  # the literal can be replaced by an environment lookup
+
+
+def _target_name(node) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return key.value
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def literal_context(model, node) -> tuple[str | None, str | None, bool]:
+    """(target name, claiming rule, fixable) of a string literal."""
+    parent = model.parents.get(node)
+    if isinstance(parent, ast.JoinedStr) or isinstance(node.value, bytes):
+        return None, None, False
+    if isinstance(parent, ast.Expr):  # a docstring or a bare string statement
+        return None, None, False
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is node:
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        if isinstance(parent, ast.AnnAssign) and parent.annotation is node:
+            return None, None, False
+        return _target_name(targets[0]), None, True
+    if isinstance(parent, ast.keyword):
+        call = model.parents.get(parent)
+        claim = None
+        if parent.arg in AWS_CREDENTIAL_KEYWORDS and isinstance(call, ast.Call) and model.call_name(call) in BOTO3_CREDENTIAL_CALLS and model.enclosing_function(call) is not None:
+            claim = "SLS405"
+        return parent.arg, claim, True
+    if isinstance(parent, ast.Dict):
+        if node in parent.keys:
+            return None, None, False
+        key = parent.keys[parent.values.index(node)]
+        name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+        claim = None
+        holder = model.parents.get(parent)
+        if isinstance(holder, ast.keyword) and holder.arg == "environment":
+            call = model.parents.get(holder)
+            if isinstance(call, ast.Call) and model.call_name(call) in CDK_ENVIRONMENT_CALLS:
+                claim = "SLS404"
+        elif isinstance(holder, ast.keyword) and holder.arg == "variables":
+            call = model.parents.get(holder)
+            if isinstance(call, ast.Call) and model.call_name(call) in CDK_ENVIRONMENT_CALLS:
+                claim = "SLS404"
+        return name, claim, True
+    if isinstance(parent, ast.Compare):
+        others = [parent.left, *parent.comparators]
+        if len(others) == 2 and all(isinstance(op, (ast.Eq, ast.NotEq)) for op in parent.ops):
+            other = others[0] if others[1] is node else others[1]
+            return _target_name(other) if not isinstance(other, ast.Constant) else None, None, True
+        return None, None, False
+    if isinstance(parent, ast.arguments):
+        args = parent.posonlyargs + parent.args
+        if node in parent.defaults:
+            i = len(args) - len(parent.defaults) + parent.defaults.index(node)
+            return args[i].arg, None, True
+        if node in parent.kw_defaults:
+            return parent.kwonlyargs[parent.kw_defaults.index(node)].arg, None, True
+        return None, None, False
+    if isinstance(parent, ast.Call):
+        if node in parent.args and isinstance(parent.func, ast.Attribute) and parent.func.attr == "add_environment" and len(parent.args) > 1 and parent.args[1] is node:
+            key = parent.args[0]
+            name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+            return name, "SLS404", True
+        if model.call_name(parent) in ENV_LOOKUPS:
+            return None, None, False  # an environment lookup default
+        return None, None, True
+    return None, None, parent is not None and not isinstance(parent, (ast.Subscript, ast.Attribute))
+
+
+_CACHE_ATTR = "_sls_lint_secrets"
+TESTS_OPTION = ("secrets-in-tests", "boolean", False, "Also report SLS402, SLS403 and SLS405 in test files (test-paths); SLS401 always checks them.")
+
+
+def python_secrets(ctx) -> list[PySecret]:
+    """Every secret literal of the module ``ctx`` visits, each assigned to exactly one rule;
+    computed once per module and shared by the SLS4xx rules."""
+    model = ctx.model
+    cached = getattr(model, _CACHE_ATTR, None)
+    if cached is not None and cached[0] is ctx.config:
+        return cached[1]
+    config = ctx.config
+    try:
+        in_tests = ctx.is_test_file and not ctx.option("secrets-in-tests")
+    except KeyError:
+        in_tests = ctx.is_test_file
+
+    def enabled(code: str) -> bool:
+        if in_tests and code in ("SLS402", "SLS403", "SLS405"):
+            return False
+        return config.is_enabled(code) and not config.is_ignored_in(code, ctx.path)
+
+    out: list[PySecret] = []
+    for node in ast.walk(model.tree):
+        if not isinstance(node, ast.Constant) or not isinstance(node.value, (str, bytes)) or len(node.value) < 6:
+            continue
+        value = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+        name, claim, fixable = literal_context(model, node)
+        if claim == "SLS405" and in_tests:
+            claim = None
+        found = candidates(value, name)
+        if not found:
+            continue
+        chosen = choose(found, enabled, claim)
+        if chosen is None:
+            continue
+        code, f = chosen
+        if code == "SLS403":  # the literal must be the URL alone
+            whole = fixable and not re.search(r"\s", value) and _URL_PASSWORD.match(value) is not None
+        else:
+            whole = fixable and value[f.start: f.end] == value.strip()
+        out.append(PySecret(code, node, f, value, name, whole))
+    setattr(model, _CACHE_ATTR, (config, out))
+    return out
+
+
+STORE_HINTS = {
+    "aws-lambda": "SSM Parameter Store or Secrets Manager (referenced from the deployment file, e.g. `${ssm:/path}` or `{{resolve:secretsmanager:name}}`)",
+    "cloudflare-workers": "a Worker secret (`wrangler secret put {name}`, read from `self.env.{name}`)",
+    "vercel": "the Vercel project's environment variables (`vercel env add {name}`)",
+    "gcp-functions": "Secret Manager",
+    "azure-functions": "Key Vault (a Key Vault reference in the app settings)",
+}
+
+
+def store_hint(platforms: Iterable[str], name: str) -> str:
+    """Where to keep the secret instead, for the platforms the code is deployed to."""
+    hints = [STORE_HINTS[p].replace("{name}", name) for p in dict.fromkeys(platforms) if p in STORE_HINTS]
+    if not hints:
+        hints = [f"your platform's secret store (SSM / Secrets Manager, `wrangler secret put {name}`, Vercel env)"]
+    return " or ".join(hints)
+
+
+def platforms_for(ctx) -> list[str]:
+    """Platforms of the functions that run this module (or of the whole project)."""
+    here = [f.platform for f in ctx.functions_here]
+    if here:
+        return here
+    return sorted({f.platform for f in ctx.project.functions})
+
+
+def report_python(rule, ctx, secret: PySecret) -> None:
+    """Report one SLS401/402/403 finding with a redacted message and an unsafe env-lookup fix."""
+    from sls_lint.core import Applicability, FixIntent
+
+    f = secret.found
+    env = env_name(secret.target) if secret.target and f.rule != "SLS401" else None
+    env = env or (env_name(secret.target) if secret.target and credential_kind(secret.target) else None) or f.env
+    shown = display(secret.value, f)
+    where = store_hint(platforms_for(ctx), env)
+    fix = None
+    node = secret.node
+    if secret.fixable:
+        found = ctx.model.lookup("os", ctx.model.scope_at(node))
+        if found is None or found[0].imports.get("os") == "os":
+            fix = FixIntent(
+                "replace-node",
+                f'Read it from `os.environ["{env}"]` (move the value to {where.split(" (")[0]})',
+                Applicability.UNSAFE,
+                ctx.span(node),
+                (("code", f'os.environ["{env}"]'), ("imports", (("os", None),))),
+            )
+    target = f" in `{secret.target}`" if secret.target else ""
+    ctx.report(
+        node,
+        f"{f.kind[0].upper() + f.kind[1:]} `{shown}`{target} is hard-coded; move the value to {where} and read it from the environment",
+        fix=fix,
+        fingerprint=fingerprint(secret_of(secret.value, f)),
+    )
