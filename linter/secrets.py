@@ -244,7 +244,7 @@ def url_passwords(text: str) -> list[Found]:
         scheme, user, password, host = m.group(1).lower(), m.group(2), m.group(3), m.group(4)
         if "$" in password or "%(" in password or is_placeholder(password) or password.lower() in ("pass", "pw", "passw0rd", user.lower() if user and host and _LOCAL_HOSTS.match(host) else "\x00"):
             continue
-        if _LOCAL_HOSTS.match(host) or host.startswith("$") or host.startswith("%"):
+        if _LOCAL_HOSTS.match(host):
             continue
         base = scheme.split("+")[0]
         env = URL_SCHEME_ENV.get(scheme) or URL_SCHEME_ENV.get(base) or f"{re.sub(r'[^A-Z0-9]', '_', base.upper())}_URL"
