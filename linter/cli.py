@@ -135,7 +135,9 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
         for abs_path, (before, after) in sorted(result.fixed_sources.items()):
             rel = os.path.relpath(abs_path, cwd).replace(os.sep, "/")
             out.extend(difflib.unified_diff(before.splitlines(True), after.splitlines(True), f"a/{rel}", f"b/{rel}"))
-        text = "".join(out)
+        from .secrets import redact_text
+
+        text = redact_text("".join(out))  # a diff shows context lines: never print a secret whole
         if text and not text.endswith("\n"):
             text += "\n"
         click.echo(text, nl=False)
