@@ -89,7 +89,7 @@ class ClientInHandler(Rule):
             owner = canonical(model.instance_type(recv))
             if owner in CLIENT_FACTORY_RECEIVERS and (isinstance(recv, ast.Call) or _bound_in_same_function(model, recv, node)):
                 return
-        if _is_lazy_singleton(model, node):
+        if _is_lazy_singleton(model, node) or _is_lazy_attribute(ctx, node):
             return
         chain = " → ".join(list(reach.chain) + [qual or ast.unparse(node.func)])
         fix = _hoist_fix(model, node, qual or "")
@@ -147,6 +147,50 @@ def _is_lazy_singleton(model, call: ast.Call) -> bool:
                 return True
         cur = model.parents.get(cur)
     return False
+
+
+def _is_lazy_attribute(ctx, call: ast.Call) -> bool:
+    """``self._conn = ctor()`` under a guard on ``self._conn`` in a method: created once per
+    instance. That is once per container when the instance is long-lived (a module-level
+    ``repo = Repo()``), so it is reported only when the class's own ``__init__`` runs per
+    invocation (the instance itself is created in the handler)."""
+    model = ctx.model
+    stmt = _statement_of(model, call)
+    if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None or not any(n is call for n in ast.walk(stmt.value)):
+        return False
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    scope = model.scope_at(call)
+    attrs = set()
+    cls = None
+    for t in targets:
+        if isinstance(t, ast.Attribute):
+            cls = cls or model.self_class(t.value, scope)
+            if model.self_class(t.value, scope) is not None:
+                attrs.add(t.attr)
+    if cls is None or not attrs:
+        return False
+
+    def mentions(test: ast.AST) -> bool:
+        for n in ast.walk(test):
+            if isinstance(n, ast.Attribute) and n.attr in attrs and model.self_class(n.value, scope) is not None:
+                return True
+            if isinstance(n, ast.Constant) and n.value in attrs:  # hasattr(self, "_conn")
+                return True
+        return False
+
+    cur = model.parents.get(stmt)
+    guarded = False
+    while cur is not None and not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+        if isinstance(cur, (ast.If, ast.While)) and mentions(cur.test):
+            guarded = True
+            break
+        cur = model.parents.get(cur)
+    if not guarded:
+        return False
+    init = model.by_qualname.get(f"{cls}.__init__")
+    if init is None:
+        return True  # an inherited or absent __init__: cannot tell how long the instance lives
+    return ctx.reach_of(init.node.body[0]) is None
 
 
 def _hoist_fix(model, call: ast.Call, qual: str) -> FixIntent | None:
@@ -226,6 +270,15 @@ VALID = [
         "import boto3\n\ndef make_client():\n    return boto3.client('s3')\n\ndef handler(event, context):\n    return 'ok'\n",
         note="helper no handler calls",
     ),
+    Case(
+        "import psycopg2\n\nclass Repo:\n    def __init__(self):\n        self._conn = None\n\n    def conn(self):\n        if self._conn is None:\n            self._conn = psycopg2.connect('dbname=x')\n        return self._conn\n\nrepo = Repo()\n\ndef handler(event, context):\n    return repo.conn().cursor()\n",
+        note="lazy attribute of a module-level instance: once per container",
+    ),
+    Case(
+        "from repo import repo\n\ndef handler(event, context):\n    return repo.table().scan()\n",
+        files={"repo.py": "import boto3\n\nclass Repo:\n    def __init__(self):\n        self._t = None\n\n    def table(self):\n        if not self._t:\n            self._t = boto3.resource('dynamodb').Table('t')\n        return self._t\n\nrepo = Repo()\n"},
+        note="the same, imported from another module (the case runs on handler.py; repo.py is checked too)",
+    ),
     Case("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import boto3\n\ndef handler(event, context):\n    client: 'boto3.client' = None\n    return client\n"),
 ]
 
@@ -266,6 +319,32 @@ INVALID = [
         "import boto3\n\nclass Repo:\n    def __init__(self):\n        self.table = boto3.resource('dynamodb').Table('t')\n\ndef handler(event, context):\n    return Repo().table.scan()\n",
         line=5,
         message="handler → Repo.__init__ → boto3.resource",
+    ),
+    Case(
+        "import pymysql\n\nclass Repo:\n    def connect(self):\n        return pymysql.connect(host='db')\n\ndef handler(event, context):\n    return Repo().connect().cursor()\n",
+        line=5,
+        message="handler → Repo.connect → pymysql.connect",
+        note="a method of an instance created in the handler",
+    ),
+    Case(
+        "import psycopg2\n\nclass Repo:\n    def __init__(self):\n        self._conn = None\n\n    def conn(self):\n        if self._conn is None:\n            self._conn = psycopg2.connect('dbname=x')\n        return self._conn\n\ndef handler(event, context):\n    r = Repo()\n    return r.conn().cursor()\n",
+        line=9,
+        message="Repo.conn",
+        note="a lazy attribute is per invocation when the instance is created per invocation",
+    ),
+    Case(
+        "from lib import repo\n\ndef handler(event, context):\n    return repo.client().list_buckets()\n",
+        files={"lib.py": "import boto3\n\nclass Base:\n    def client(self):\n        return boto3.client('s3')\n\nclass Repo(Base):\n    pass\n\nrepo = Repo()\n"},
+        count=0,
+        note="the finding is in lib.py (next case)",
+    ),
+    Case(
+        "import boto3\n\nclass Base:\n    def client(self):\n        return boto3.client('s3')\n\nclass Repo(Base):\n    pass\n\nrepo = Repo()\n",
+        files={"handler.py": "from lib import repo\n\ndef handler(event, context):\n    return repo.client().list_buckets()\n"},
+        path="lib.py",
+        line=5,
+        message="handler → Base.client → boto3.client",
+        note="an inherited method of an imported module-level instance",
     ),
     Case(
         "import boto3\n\ndef handler(event, context):\n    session = boto3.Session()\n    return session.client('sqs').list_queues()\n",

@@ -39,6 +39,20 @@ def report():
 The same with serverless.yml setting `timeout: 10` on the function: `timeout=(3, 27)` is
 reported as 30 s (3 + 27), at or above the function's timeout of 10 s.
 
+This project's fixture tests/fixtures/clients_timeouts (handlers in `src/handlers/`, helpers in
+`src/lib/`, two functions in serverless.yml: `api` with a 10 s timeout behind API Gateway and
+`nightly` with 300 s) gives, with `sls-lint check --select SLS1,SLS2`:
+
+```text
+src/handlers/api.py:9:5: SLS102 `cache.close()` closes the Redis client `cache` created once at module scope (`src/lib/repo.py`, line 4) on every invocation of `api` (handler); ...
+src/lib/clients.py:6:47: SLS203 `botocore.config.Config` read + connect timeout: 32 s (2 + 30) is at or above the function's timeout of 10 s (function `api`, serverless.yml); lower it so the call fails before the function is killed
+src/lib/http.py:15:58: SLS203 `requests.get` timeout: 15 s is at or above the function's timeout of 10 s (function `api`, serverless.yml); lower it so the call fails before the function is killed
+src/lib/repo.py:9:16: SLS101 [*] PostgreSQL connection `psycopg2.connect(...)` is created on every invocation of `api` (handler → Repo.connect → psycopg2.connect); ...
+src/lib/repo.py:9:77: SLS203 `psycopg2.connect` connect timeout: 10 s is at or above the function's timeout of 10 s (function `api`, serverless.yml); lower it so the call fails before the function is killed
+```
+
+`session.get(..., timeout=60)` in `fetch_all` is not reported: only `nightly` (300 s) runs it.
+
 ## Use instead
 ```python
 import requests
@@ -57,15 +71,6 @@ trigger's limit): for a `(connect, read)` tuple and a botocore Config it lowers 
 and keeps the connect part. It is unsafe: a dependency that answers between the new and the
 old value now fails instead. A timeout that comes from a variable, another module or the
 environment is reported without an automatic fix.
-
-This project's fixture (tests/fixtures/clients_timeouts, where the handler, a helper module and
-serverless.yml are separate files) shows the findings across files:
-
-```text
-src/lib/clients.py:8:52: SLS203 `botocore.config.Config` read + connect timeout: 32 s (2 + 30) is above its API Gateway REST API's limit of 29 s (function `api`, serverless.yml); lower it so the call fails before the function is killed
-src/lib/http.py:12:60: SLS203 `requests.get` timeout: 15 s is at or above the function's timeout of 10 s (function `api`, serverless.yml); lower it so the call fails before the function is killed
-src/lib/repo.py:9:64: SLS203 `psycopg2.connect` connect timeout: 10 s is at or above the function's timeout of 10 s (function `api`, serverless.yml); lower it so the call fails before the function is killed
-```
 
 ## Options
 None.
