@@ -111,9 +111,7 @@ class _Doc:
         """0-based last line of a block-mapping entry whose key is at column ``col``."""
         last = key.end_mark.line
         if not _is_alias_of_earlier(key, value):
-            end = value.end_mark
-            node_last = end.line if end.column > 0 else end.line - 1
-            last = max(last, node_last)
+            last = max(last, _node_last(value))
         seq = isinstance(value, SequenceNode) and not value.flow_style
         # extend over continuation lines (deeper, or an indentless '- ' item of this entry)
         i = last + 1
@@ -140,6 +138,21 @@ class _Doc:
         if i + 1 < len(self.lines) or self.lines[i].endswith(("\n", "\r")):
             return self.starts[i + 1], ""
         return len(self.text), self.nl
+
+
+def _node_last(node: Node) -> int:
+    """0-based line of the last character of ``node``'s own text (block collections end where
+    their last child ends: their end mark is the next token, possibly lines later)."""
+    if isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
+        if isinstance(node, MappingNode):
+            k, v = node.value[-1]
+            return k.end_mark.line if _is_alias_of_earlier(k, v) else max(k.end_mark.line, _node_last(v))
+        item = node.value[-1]
+        if item.start_mark.index < node.start_mark.index:  # an alias item: its line is unknown here
+            return node.start_mark.line
+        return _node_last(item)
+    end = node.end_mark
+    return end.line if end.column > 0 or end.line == node.start_mark.line else end.line - 1
 
 
 def _step(doc: _Doc, parent_col: int | None, child_col: int) -> int:
