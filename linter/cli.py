@@ -80,7 +80,13 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
 @click.option("--stdin-filename", type=click.Path(), help="Read the source from stdin, as this file.")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: when a terminal).")
-def check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ignore, exclude, extend_exclude, include_vendored, fmt, output_file, config_path, no_cache, exit_zero, statistics, stdin_filename, color) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes (default: the config's `jobs`, else one per CPU).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), help="Report and fail only on findings not recorded in this baseline file.")
+@click.option("--write-baseline", is_flag=True, help="Record every current finding in the --baseline file and exit 0.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="Lowest severity that makes the run exit 1 (default: the config's `fail-on`, else info).")
+@click.option("--diff-base", metavar="REV", help="Check only files changed since git revision REV (and the files they affect).")
+@click.option("--shard", metavar="K/N", help="Check only shard K of N (1-based; stable across machines). Merge the shards' JSON or SARIF afterwards.")
+def check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ignore, exclude, extend_exclude, include_vendored, fmt, output_file, config_path, no_cache, exit_zero, statistics, stdin_filename, color, jobs, baseline_path, write_baseline, fail_on, diff_base, shard) -> None:
     """Check PATHS (default: the current folder) and report findings."""
     try:
         code = _check(**locals())
@@ -95,7 +101,8 @@ def check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ign
     sys.exit(code)
 
 
-def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ignore, exclude, extend_exclude, include_vendored, fmt, output_file, config_path, no_cache, exit_zero, statistics, stdin_filename, color) -> int:
+def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ignore, exclude, extend_exclude, include_vendored, fmt, output_file, config_path, no_cache, exit_zero, statistics, stdin_filename, color, jobs=None, baseline_path=None, write_baseline=False, fail_on=None, diff_base=None, shard=None) -> int:
+    from .core import Severity
     from .engine import Linter
     from .reporters import ReportContext, get_reporter
 
@@ -119,13 +126,17 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
     start = os.path.dirname(os.path.abspath(stdin_filename)) if stdin_filename else os.path.abspath(paths[0] if paths else cwd)
     if os.path.isfile(start):
         start = os.path.dirname(start)
+    if write_baseline and not baseline_path:
+        _fail("--write-baseline needs --baseline FILE (where to write it)")
+    shard_pair = _parse_shard(shard) if shard else None
     config = _load_config(config_path, start, overrides)
-    linter = Linter(config, cwd=cwd)
+    linter = Linter(config, cwd=cwd, cache=not no_cache and not stdin_filename, jobs=jobs or config.jobs or os.cpu_count() or 1)
     overlay = None
     if stdin_filename:
         overlay = {stdin_filename: sys.stdin.read()}
+    changed = _changed_since(diff_base, start, config) if diff_base else None
     apply = fix or diff
-    result = linter.fix(paths, overlay=overlay, stdin_path=stdin_filename, apply=apply, unsafe=unsafe_fixes)
+    result = linter.fix(paths, overlay=overlay, stdin_path=stdin_filename, apply=apply, unsafe=unsafe_fixes, changed=changed, shard=shard_pair)
     for err in result.errors:
         click.echo(f"sls-lint: warning: {err}", err=True)
     for msg in result.fixes_failed:
@@ -151,6 +162,23 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
         else:
             linter.write(result)
     diagnostics = result.diagnostics
+    if baseline_path:
+        from .baseline import Baseline, BaselineError
+
+        if write_baseline:
+            Baseline.from_diagnostics(baseline_path, diagnostics, cwd).write()
+            click.echo(f"sls-lint: wrote {len(diagnostics)} finding{'' if len(diagnostics) == 1 else 's'} to baseline {baseline_path}", err=True)
+            return 0
+        try:
+            comparison = Baseline.load(baseline_path).compare(diagnostics, cwd, result.checked)
+        except BaselineError as exc:
+            _fail(str(exc))
+        diagnostics = comparison.new
+        if comparison.stale:
+            n = sum(e.count for e in comparison.stale)
+            click.echo(f"sls-lint: baseline: {n} recorded finding{'' if n == 1 else 's'} no longer found (fixed or moved); refresh {baseline_path} with --write-baseline:", err=True)
+            for e in comparison.stale:
+                click.echo(f"  {e.path}: {e.code} {e.message}" + (f" (x{e.count})" if e.count > 1 else ""), err=True)
     fixable = sum(1 for d in diagnostics if d.fix and d.fix.applicability.value == "safe")
     unsafe_fixable = sum(1 for d in diagnostics if d.fix and d.fix.applicability.value == "unsafe")
     edits = {}
@@ -180,9 +208,58 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
     elif report:
         stream_err = bool(stdin_filename and fix)
         click.echo(report, nl=not report.endswith("\n"), err=stream_err)
-    if exit_zero or not diagnostics:
+    threshold = Severity(fail_on or config.fail_on or "info").rank
+    if exit_zero or not any(d.severity.rank >= threshold for d in diagnostics):
         return 0
     return 1
+
+
+def _parse_shard(text: str) -> tuple[int, int]:
+    k, sep, n = text.partition("/")
+    try:
+        pair = (int(k), int(n))
+    except ValueError:
+        pair = (0, 0)
+    if not sep or pair[1] < 1 or not 1 <= pair[0] <= pair[1]:
+        _fail(f"--shard wants K/N with 1 <= K <= N (like 2/4), not {text!r}")
+    return pair
+
+
+def _changed_since(rev: str, start: str, config) -> list[str] | None:
+    """Absolute paths of the files changed since ``rev`` (committed, staged, unstaged and
+    untracked); None (check everything) when a configuration file changed."""
+    import subprocess
+
+    def git(*args: str, cwd: str = start) -> str:
+        try:
+            p = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            _fail(f"--diff-base needs git: {exc}")
+        if p.returncode != 0:
+            _fail(f"--diff-base {rev}: git {' '.join(args[:2])} failed: {p.stderr.strip() or p.stdout.strip()}")
+        return p.stdout
+
+    top = git("rev-parse", "--show-toplevel").strip()
+    try:
+        ok = subprocess.run(["git", "rev-parse", "--verify", "--quiet", rev + "^{commit}"], cwd=start, capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    if not ok:
+        _fail(f"--diff-base: {rev!r} is not a commit in {top} (fetch it first, e.g. `git fetch origin main`, or use a full clone)")
+    base = rev
+    try:
+        mb = subprocess.run(["git", "merge-base", rev, "HEAD"], cwd=start, capture_output=True, text=True, timeout=120)
+        if mb.returncode == 0 and mb.stdout.strip():
+            base = mb.stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    names = git("diff", "--name-only", "-z", "--no-renames", base, "--").split("\0")
+    names += git("ls-files", "--others", "--exclude-standard", "-z", cwd=top).split("\0")
+    paths = {os.path.normpath(os.path.join(top, n)) for n in names if n}
+    config_files = {os.path.normpath(p) for p in (config.sources or ((config.path,) if config.path else ()))}
+    if paths & config_files:
+        return None
+    return sorted(paths)
 
 
 def _edits_for(diagnostics, sources) -> dict:
@@ -288,6 +365,40 @@ def advise(paths, target, fmt, output_file, config_path) -> None:
             fh.write(text)
     else:
         click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (pyproject.toml or sls-lint.toml).")
+def clean(paths, config_path) -> None:
+    """Remove the result cache (the `cache-dir` folder, default .sls-lint-cache)."""
+    from .cache import clean as remove_cache
+    from .engine import Linter
+
+    start = os.path.abspath(paths[0] if paths else os.getcwd())
+    if os.path.isfile(start):
+        start = os.path.dirname(start)
+    config = _load_config(config_path, start, {})
+    folder = Linter(config, cwd=start).cache_dir()
+    try:
+        removed = remove_cache(folder)
+    except OSError as exc:
+        _fail(str(exc))
+    click.echo(f"Removed {folder}" if removed else f"No cache at {folder}")
+
+
+@cli.command()
+@click.option("--stdio", "mode", flag_value="stdio", default=True, help="Talk over stdin/stdout (the default).")
+@click.option("--tcp", "mode", flag_value="tcp", help="Listen on a TCP port instead.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on with --tcp.")
+@click.option("--port", default=2087, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on with --tcp.")
+def lsp(mode, host, port) -> None:
+    """Run the language server (diagnostics, fixes, suppressions, rule docs on hover)."""
+    try:
+        from .lsp import serve
+    except ImportError as exc:  # pragma: no cover - pygls is a dependency
+        _fail(f"the language server needs pygls: {exc}")
+    serve(mode, host, port)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ the LSP server and the advisor are thin shells over :class:`Linter`.
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import posixpath
 import warnings
@@ -52,11 +53,14 @@ class SourceStore:
         self._cache: dict[str, str | None] = {}
         self.encodings: dict[str, Any] = {}
         self.read_errors: dict[str, str] = {}
+        self.on_read: Any = None  # called with each path read (the Analysis records dependencies)
 
     def abs(self, path: str) -> str:
         return os.path.join(self.root, *path.split("/"))
 
     def text(self, path: str) -> str | None:
+        if self.on_read is not None:
+            self.on_read(path)
         if path in self.overlay:
             return self.overlay[path]
         if path not in self._cache:
@@ -196,6 +200,7 @@ class LintResult:
     # thin shells (the advisor) read the semantic model without parsing again; paths are root-relative
     root: str = ""
     index: Any = None
+    checked: list[str] = field(default_factory=list)  # the files this run checked (display paths)
 
 
 def _rule_meta(code: str) -> type[Rule] | None:
@@ -205,12 +210,58 @@ def _rule_meta(code: str) -> type[Rule] | None:
     return None
 
 
+class _TrackingIndex(ProjectIndex):
+    """A ProjectIndex that tells its Analysis which modules are looked at (cache dependencies)."""
+
+    def __init__(self, paths: Iterable[str], load, analysis: "Analysis"):
+        super().__init__(paths, load)
+        self._analysis = analysis
+
+    def model(self, path: str) -> ModuleModel | None:
+        if path in self.paths:
+            self._analysis._touch(path)
+        return super().model(path)
+
+    def summary(self, path: str) -> Any:
+        if path in self.paths:
+            self._analysis._touch(path)
+        return super().summary(path)
+
+
+@dataclass
+class Facts:
+    """The cross-file facts of one project state: what every module's rules may consult."""
+
+    project: Any  # sls_lint.project.Project
+    reach: dict
+    project_raw: dict  # path -> project-level findings (deployment files, tool errors), unfiltered
+    deps: dict  # path -> content hash of every file the facts were computed from
+    digests: dict = field(default_factory=dict)  # path -> digest of the facts that file sees
+
+
+PARALLEL_MIN_FILES = 48  # fewer files than this are analysed in-process (worker start-up costs more)
+
+
 class Analysis:
-    """One analysis of a project state (the files on disk plus an overlay)."""
+    """One analysis of a project state (the files on disk plus an overlay).
 
-    def __init__(self, config: Config, root: str, files: list[SourceFile], checked: set[str], store: SourceStore, rules: Sequence[type[Rule]]):
-        from .project import build_project
+    The project model and the call graph (the *facts*) are built lazily, on first use, or read
+    from the cache; per-file results come from the cache when their key matches, else from one
+    traversal of the module (in worker processes when there are many files and ``jobs > 1``).
+    """
 
+    def __init__(
+        self,
+        config: Config,
+        root: str,
+        files: list[SourceFile],
+        checked: set[str],
+        store: SourceStore,
+        rules: Sequence[type[Rule]],
+        *,
+        cache: Any = None,
+        jobs: int = 1,
+    ):
         self.config = config
         self.root = root
         self.files = files
@@ -219,12 +270,135 @@ class Analysis:
         self.rule_classes = list(rules)
         self.stats = RunStats()
         self.parse_errors: dict[str, tuple[int, int, str]] = {}
+        self.cache = cache
+        self.jobs = max(1, int(jobs or 1))
         self._models: dict[str, ModuleModel | None] = {}
-        python_paths = [f.path for f in files if f.kind == "python"]
-        self.index = ProjectIndex(python_paths, self._load_model)
-        trees = _LazyTrees(self, python_paths)
-        self.project = build_project(root, files, trees)
-        self.reach: dict[tuple[str, str], Reach] = self.index.reachability(self.project.functions)
+        self._recorders: list[set[str]] = []
+        self._shas: dict[str, str | None] = {}
+        self._facts: Facts | None = None
+        self._cached_facts: Facts | None = None
+        self._rules: list[Rule] | None = None
+        self._dispatch_cache: dict[tuple[int, ...], dict[type, list]] = {}
+        self.python_paths = [f.path for f in files if f.kind == "python"]
+        self._known_paths = {f.path for f in files}
+        self.index = _TrackingIndex(self.python_paths, self._load_model, self)
+        store.on_read = self._touch
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def project(self):
+        return self.facts().project
+
+    @property
+    def reach(self) -> dict[tuple[str, str], Reach]:
+        return self.facts().reach
+
+    def facts(self) -> Facts:
+        """The facts of this state, built now if needed (the cache's copy is used when valid)."""
+        if self._facts is None:
+            cached = self._cached_facts if self._cached_facts is not None else self._facts_from_cache()
+            self._facts = cached if cached is not None else self._build_facts()
+        return self._facts
+
+    def _facts_key(self) -> str:
+        h = hashlib.sha256()
+        for f in self.files:
+            h.update(f"{f.path}\0{f.kind}\0{int(f.vendored)}\n".encode())
+        h.update(b"--checked--\n")
+        for p in sorted(self.checked):
+            h.update(p.encode() + b"\n")
+        return h.hexdigest()
+
+    def _facts_from_cache(self) -> Facts | None:
+        if self.cache is None:
+            return None
+        value = self.cache.get_facts(self._facts_key(), self.sha)
+        if not value:
+            return None
+        try:
+            facts = Facts(value["project"], value["reach"], value["project_raw"], value["deps"], value["digests"])
+        except (KeyError, TypeError):
+            return None
+        self._cached_facts = facts
+        return facts
+
+    def _build_facts(self) -> Facts:
+        from .project import build_project
+
+        accessed: set[str] = set()
+        self._recorders.append(accessed)
+        try:
+            trees = _LazyTrees(self, self.python_paths)
+            project = build_project(self.root, self.files, trees)
+            reach = self.index.reachability(project.functions)
+            self._facts = Facts(project, reach, {}, {})
+            project_raw = self._project_diagnostics()
+        finally:
+            self._recorders.remove(accessed)
+        deps: dict[str, str | None] = {}
+        for f in self.files:
+            if f.kind in DEPLOYMENT_KINDS:
+                accessed.add(f.path)
+        for p in sorted(accessed):
+            deps[p] = self.sha(p)
+        for p in self._side_files():
+            deps[p] = self.sha(p)
+        facts = Facts(project, reach, project_raw, deps)
+        facts.digests = self._digests(facts)
+        self._facts = facts
+        if self.cache is not None and not any(p in self.store.overlay for p in deps):
+            value = {"project": project, "reach": reach, "project_raw": project_raw, "deps": deps, "digests": facts.digests}
+            self.cache.put_facts(self._facts_key(), deps, value)
+        return facts
+
+    def _side_files(self) -> list[str]:
+        """Files outside discovery that the project model may read (``cdk.json`` & co.), in
+        every folder of the project that holds a discovered file, and the folders above it."""
+        folders: set[str] = {""}
+        for f in self.files:
+            d = posixpath.dirname(f.path)
+            while d and d not in folders:
+                folders.add(d)
+                d = posixpath.dirname(d)
+        from .cache import SIDE_FILES
+
+        return [posixpath.join(d, name) if d else name for d in sorted(folders) for name in SIDE_FILES]
+
+    def _digests(self, facts: Facts) -> dict[str, str]:
+        """Per file: a digest of every cross-file fact its rules can see."""
+        common = hashlib.sha256()
+        common.update(repr(facts.project.functions).encode())
+        for doc in facts.project.docs:
+            common.update(repr((doc.path, doc.kind, doc.data, doc.error)).encode())
+        base = common.hexdigest()
+        by_path: dict[str, list] = {}
+        for key, r in facts.reach.items():
+            by_path.setdefault(key[0], []).append((key, r))
+        out = {}
+        for f in self.files:
+            if f.path not in self.checked:
+                continue
+            h = hashlib.sha256(base.encode())
+            h.update(repr(sorted(by_path.get(f.path, []), key=lambda kr: kr[0])).encode())
+            h.update(repr(facts.project_raw.get(f.path, [])).encode())
+            out[f.path] = h.hexdigest()
+        return out
+
+    # ------------------------------------------------------------------ files
+    def _touch(self, path: str) -> None:
+        for rec in self._recorders:
+            rec.add(path)
+
+    def sha(self, path: str) -> str | None:
+        """Content hash of a file as this analysis sees it (overlay first; None: missing)."""
+        if path not in self._shas:
+            from .cache import file_sha, sha
+
+            if path in self.store.overlay or path in self._known_paths:
+                self._shas[path] = sha(self.store.text(path))
+            else:  # a side file outside discovery: never reported as unreadable
+                self._shas[path] = file_sha(self.store.abs(path))
+        return self._shas[path]
 
     def is_test_path(self, path: str) -> bool:
         return self.config.is_test_path(path)
@@ -242,68 +416,116 @@ class Analysis:
         return self._models[path]
 
     # ------------------------------------------------------------------ running
+    def rules(self) -> list[Rule]:
+        if self._rules is None:
+            self._rules = [cls() for cls in self.rule_classes]
+        return self._rules
+
     def run(self) -> list[Diagnostic]:
-        rules = [cls() for cls in self.rule_classes]
-        python_rules = [r for r in rules if "python" in r.file_kinds and r.node_types()]
-        dispatch_cache: dict[tuple[int, ...], dict[type, list]] = {}
-        raw: dict[str, list[Diagnostic]] = {}
-        for f in self.files:
-            if f.path not in self.checked or f.kind != "python":
-                continue
+        checked_files = [f for f in self.files if f.path in self.checked]
+        results: dict[str, list[Diagnostic]] = {}
+        misses: list[SourceFile] = []
+        facts = self._facts if self._facts is not None else self._facts_from_cache()
+        for f in checked_files:
+            self.stats.files_checked += 1
             text = self.store.text(f.path)
             if text is None:
                 continue
-            sink = raw.setdefault(f.path, [])
-            model = self.index.model(f.path)
-            if model is None:
-                line, col, msg = self.parse_errors.get(f.path, (1, 1, "cannot parse"))
-                sink.append(self._tool_diag("SLS001", f.path, Span.point(line, col), f"{f.path} cannot be parsed: {msg}"))
-                continue
-            active = [r for r in python_rules if r.prefilter is None or any(tok in text for tok in r.prefilter)]
-            if not active:
-                continue
-            key = tuple(id(r) for r in active)
-            dispatch = dispatch_cache.get(key)
-            if dispatch is None:
-                dispatch = {}
-                for r in active:
-                    for nt in r.node_types():
-                        dispatch.setdefault(nt, []).append((r, getattr(r, "visit_" + nt.__name__)))
-                dispatch_cache[key] = dispatch
-            ctx = ModuleContext(self, model, sink)
+            if self.cache is not None and facts is not None and f.path in facts.digests:
+                hit = self.cache.get_file(f.path, self.sha(f.path), facts.digests[f.path], self.sha)
+                if hit is not None:
+                    results[f.path] = hit
+                    self.stats.files_from_cache += 1
+                    continue
+            misses.append(f)
+        if misses:
+            facts = self.facts()
+            for path, diags, deps in self._analyse_many(misses):
+                results[path] = diags
+                if self.cache is not None and path not in self.store.overlay and path in facts.digests:
+                    content = self.sha(path)
+                    if content is not None and not any(d in self.store.overlay for d in deps):
+                        self.cache.put_file(path, content, facts.digests[path], deps, diags)
+        out: list[Diagnostic] = []
+        for f in checked_files:
+            out.extend(results.get(f.path, ()))
+        return out
+
+    def _analyse_many(self, files: list[SourceFile]) -> Iterable[tuple[str, list[Diagnostic], dict[str, str | None]]]:
+        jobs = min(self.jobs, len(files) // max(1, PARALLEL_MIN_FILES // 2))
+        if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
+            yield from _parallel(self, files, jobs)
+            return
+        for f in files:
+            diags, deps = self.analyse_file(f)
+            yield f.path, diags, deps
+
+    def analyse_file(self, f: SourceFile) -> tuple[list[Diagnostic], dict[str, str | None]]:
+        """The filtered findings of one checked file, and the other modules its rules read."""
+        accessed: set[str] = set()
+        self._recorders.append(accessed)
+        try:
+            text = self.store.text(f.path)
+            if text is None:
+                return [], {}
+            raw = self._module_raw(f, text) if f.kind == "python" else []
+            raw.extend(self.facts().project_raw.get(f.path, ()))
+            model = self.index.model(f.path) if f.kind == "python" else None
+            kept = self._filter(f, text, raw, model)
+        finally:
+            self._recorders.remove(accessed)
+        accessed.discard(f.path)
+        return kept, {p: self.sha(p) for p in sorted(accessed)}
+
+    def _module_raw(self, f: SourceFile, text: str) -> list[Diagnostic]:
+        sink: list[Diagnostic] = []
+        model = self.index.model(f.path)
+        if model is None:
+            line, col, msg = self.parse_errors.get(f.path, (1, 1, "cannot parse"))
+            sink.append(self._tool_diag("SLS001", f.path, Span.point(line, col), f"{f.path} cannot be parsed: {msg}"))
+            return sink
+        python_rules = [r for r in self.rules() if "python" in r.file_kinds and r.node_types()]
+        active = [r for r in python_rules if r.prefilter is None or any(tok in text for tok in r.prefilter)]
+        if not active:
+            return sink
+        key = tuple(id(r) for r in active)
+        dispatch = self._dispatch_cache.get(key)
+        if dispatch is None:
+            dispatch = {}
             for r in active:
-                ctx.rule = r
-                r.begin_module(ctx)
-            for node in ast.walk(model.tree):
-                handlers = dispatch.get(type(node))
-                if handlers:
-                    for r, fn in handlers:
-                        ctx.rule = r
-                        fn(node, ctx)
-            for r in active:
-                ctx.rule = r
-                r.end_module(ctx)
-        # deployment files: parse errors and project-level rules
+                for nt in r.node_types():
+                    dispatch.setdefault(nt, []).append((r, getattr(r, "visit_" + nt.__name__)))
+            self._dispatch_cache[key] = dispatch
+        ctx = ModuleContext(self, model, sink)
+        for r in active:
+            ctx.rule = r
+            r.begin_module(ctx)
+        for node in ast.walk(model.tree):
+            handlers = dispatch.get(type(node))
+            if handlers:
+                for r, fn in handlers:
+                    ctx.rule = r
+                    fn(node, ctx)
+        for r in active:
+            ctx.rule = r
+            r.end_module(ctx)
+        return sink
+
+    def _project_diagnostics(self) -> dict[str, list[Diagnostic]]:
+        """Deployment-file parse errors and the findings of project-level rules, by path."""
         project_raw: list[Diagnostic] = []
         for doc in self.project.docs:
             if doc.error and doc.path in self.checked:
                 line, col, msg = doc.error
                 project_raw.append(self._tool_diag("SLS001", doc.path, Span.point(line, col), f"{doc.path} cannot be parsed: {msg}"))
         pctx = ProjectContext(self, project_raw)
-        for r in rules:
+        for r in self.rules():
             if type(r).check_project is not Rule.check_project:
                 pctx.rule = r
                 r.check_project(pctx)
+        out: dict[str, list[Diagnostic]] = {}
         for d in project_raw:
-            raw.setdefault(d.path, []).append(d)
-        out: list[Diagnostic] = []
-        for f in self.files:
-            if f.path in self.checked:
-                self.stats.files_checked += 1
-                text = self.store.text(f.path)
-                if text is not None:
-                    model = self.index.model(f.path) if f.kind == "python" else None
-                    out.extend(self._filter(f, text, raw.get(f.path, []), model))
+            out.setdefault(d.path, []).append(d)
         return out
 
     def _tool_diag(self, code: str, path: str, span: Span, message: str) -> Diagnostic:
@@ -350,6 +572,59 @@ class Analysis:
                     msg = "Unused blanket suppression: nothing is reported here"
                 kept.append(self._tool_diag("SLS002", f.path, span, msg))
         return kept
+
+
+# ---------------------------------------------------------------------------------------------
+# worker processes (--jobs)
+# ---------------------------------------------------------------------------------------------
+
+_WORKER: Analysis | None = None
+
+
+def _worker_init(payload: tuple) -> None:
+    global _WORKER
+    config, root, files, checked, overlay, rules, facts = payload
+    analysis = Analysis(config, root, files, checked, SourceStore(root, overlay), rules)
+    analysis._facts = facts
+    _WORKER = analysis
+
+
+def _worker_run(paths: list[str]) -> list[tuple[str, list[Diagnostic], dict[str, str | None]]]:
+    analysis = _WORKER
+    assert analysis is not None
+    by_path = {f.path: f for f in analysis.files}
+    out = []
+    for p in paths:
+        diags, deps = analysis.analyse_file(by_path[p])
+        out.append((p, diags, deps))
+    return out
+
+
+def _parallel(analysis: Analysis, files: list[SourceFile], jobs: int):
+    """Analyse ``files`` in ``jobs`` processes; results come back in the order of ``files``.
+    The workers get the facts (built here once), so every file is analysed against exactly the
+    same project model and call graph as in a single process."""
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    facts = analysis.facts()
+    payload = (
+        analysis.config,
+        analysis.root,
+        analysis.files,
+        analysis.checked,
+        dict(analysis.store.overlay),
+        analysis.rule_classes,
+        Facts(facts.project, facts.reach, facts.project_raw, {}, {}),
+    )
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+    paths = [f.path for f in files]
+    size = max(1, -(-len(paths) // (jobs * 4)))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_init, initargs=(payload,)) as pool:
+        for batch in pool.map(_worker_run, chunks):
+            yield from batch
 
 
 class _LazyTrees(Mapping):
@@ -416,13 +691,28 @@ def _applicable(fix: FixIntent | None, unsafe: bool) -> bool:
 
 class Linter:
     """The engine API: ``lint`` and ``fix`` over paths, with an optional in-memory overlay
-    (stdin, unsaved editor buffers)."""
+    (stdin, unsaved editor buffers).
 
-    def __init__(self, config: Config, *, cwd: str | None = None, rules: Sequence[type[Rule]] | None = None):
+    ``cache``: read and write the result cache (see :mod:`sls_lint.cache`; the CLI turns it on,
+    the API leaves it off by default). ``jobs``: worker processes for the per-file analysis
+    (1: in-process; used only when there are enough files to pay for the start-up).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        cwd: str | None = None,
+        rules: Sequence[type[Rule]] | None = None,
+        cache: bool = False,
+        jobs: int | None = 1,
+    ):
         self.config = config
         self.cwd = os.path.abspath(cwd or os.getcwd())
         self.rules = list(rules) if rules is not None else [r for r in all_rules() if config.is_enabled(r.code)]
         self._models: dict[tuple[str, str], ModuleModel | None] = {}
+        self.use_cache = cache
+        self.jobs = jobs if jobs else (config.jobs or os.cpu_count() or 1)
 
     # ------------------------------------------------------------------ paths
     def _root_for(self, abs_paths: list[str]) -> str:
@@ -467,14 +757,28 @@ class Linter:
         ordered = [files[k] for k in sorted(files)]
         return root, ordered, checked, errors, context
 
-    def _analysis(self, root, files, checked, overlay) -> Analysis:
+    def cache_dir(self, root: str | None = None) -> str:
+        from .cache import default_dir
+
+        return default_dir(root or (os.path.dirname(os.path.abspath(self.config.path)) if self.config.path else self.cwd), self.config.cache_dir)
+
+    def _open_cache(self, root: str):
+        if not self.use_cache:
+            return None
+        from . import __version__
+        from .cache import Cache
+
+        parts = [__version__, root, self.config.digest(), ",".join(f"{r.code}:{r.module_name}" for r in self.rules)]
+        return Cache(self.cache_dir(root), parts)
+
+    def _analysis(self, root, files, checked, overlay, cache=None) -> Analysis:
         store = SourceStore(root, overlay)
-        analysis = Analysis(self.config, root, files, checked, store, self.rules)
+        analysis = Analysis(self.config, root, files, checked, store, self.rules, cache=cache, jobs=self.jobs)
         return analysis
 
     # ------------------------------------------------------------------ API
-    def lint(self, paths: Sequence[str] = (), *, overlay: Mapping[str, str] | None = None, stdin_path: str | None = None) -> LintResult:
-        return self.fix(paths, overlay=overlay, stdin_path=stdin_path, apply=False)
+    def lint(self, paths: Sequence[str] = (), *, overlay: Mapping[str, str] | None = None, stdin_path: str | None = None, **kw: Any) -> LintResult:
+        return self.fix(paths, overlay=overlay, stdin_path=stdin_path, apply=False, **kw)
 
     def fix(
         self,
@@ -484,18 +788,33 @@ class Linter:
         stdin_path: str | None = None,
         apply: bool = True,
         unsafe: bool = False,
+        changed: Sequence[str] | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> LintResult:
         """Lint, and with ``apply`` fix until nothing changes (bounded). Nothing is written here:
-        the result carries (before, after) texts; :meth:`write` writes them atomically."""
+        the result carries (before, after) texts; :meth:`write` writes them atomically.
+
+        ``changed``: paths (absolute or relative to the working directory) of the files changed
+        since some revision: only those are checked, plus the files whose cross-file facts they
+        affect (see :func:`affected_paths`). ``shard=(k, n)``: check only the files that fall in
+        shard ``k`` of ``n`` (1-based; a stable hash of the path, so shards never overlap and
+        together cover the run)."""
         root, files, checked, errors, context = self._collect(paths, stdin_path)
         work: dict[str, str] = {}
         if overlay:
             for k, v in overlay.items():
                 work[os.path.relpath(os.path.abspath(os.path.join(self.cwd, k)), root).replace(os.sep, "/")] = v
+        cache = self._open_cache(root)
+        if changed is not None:
+            rel_changed = {os.path.relpath(os.path.abspath(os.path.join(self.cwd, p)), root).replace(os.sep, "/") for p in changed}
+            full = self._analysis(root, files, checked, dict(work), cache)
+            checked = checked & affected_paths(full.facts(), rel_changed)
+        if shard is not None:
+            checked = {p for p in checked if shard_of(p, shard[1]) == shard[0] - 1}
         originals: dict[str, str] = {}
         applied_total = 0
         failed: dict[str, None] = {}
-        analysis = self._analysis(root, files, checked, work)
+        analysis = self._analysis(root, files, checked, work, cache)
         diags = analysis.run()
         rounds = 0
         while apply and rounds < MAX_FIX_ROUNDS:
@@ -508,7 +827,7 @@ class Linter:
                 break
             from sls_lint.fixers import fix_source
 
-            changed = False
+            changed_any = False
             for path, intents in sorted(by_file.items()):
                 text = analysis.store.text(path)
                 if text is None:
@@ -520,13 +839,15 @@ class Linter:
                     originals.setdefault(path, text)
                     work[path] = new
                     applied_total += len(applied)
-                    changed = True
-            if not changed:
+                    changed_any = True
+            if not changed_any:
                 break
             encodings = analysis.store.encodings
-            analysis = self._analysis(root, files, checked, work)
+            analysis = self._analysis(root, files, checked, work, cache)
             analysis.store.encodings.update(encodings)
             diags = analysis.run()
+        if cache is not None:
+            cache.save()
         stats = analysis.stats
         stats.files_skipped_vendored = len(context.skipped_vendored)
         stats.files_skipped_excluded = context.skipped_excluded
@@ -550,6 +871,7 @@ class Linter:
         result.fixes_failed = list(failed)
         result.root = root
         result.index = analysis.index
+        result.checked = sorted(self.display(root, p) for p in checked)
         self._last_encodings = {os.path.join(root, *p.split("/")): e for p, e in analysis.store.encodings.items()}
         self._last_root = root
         return result
@@ -569,5 +891,31 @@ class Linter:
 
     def functions(self, paths: Sequence[str] = ()) -> list[Function]:
         root, files, checked, errors, context = self._collect(paths, None)
-        analysis = self._analysis(root, files, checked, {})
-        return analysis.project.functions
+        cache = self._open_cache(root)
+        analysis = self._analysis(root, files, checked, {}, cache)
+        fns = analysis.project.functions
+        if cache is not None:
+            cache.save()
+        return fns
+
+
+def shard_of(path: str, count: int) -> int:
+    """The 0-based shard of a root-relative path among ``count`` (stable across runs and machines)."""
+    return int(hashlib.sha1(path.encode("utf-8", "surrogatepass")).hexdigest()[:12], 16) % count
+
+
+def affected_paths(facts: Facts, changed: set[str]) -> set[str]:
+    """The changed files plus those whose cross-file facts the changes can affect: the handler
+    files of functions a changed deployment file declares (and the deployment files declaring
+    a changed handler), and every module whose per-invocation reachability passes through a
+    changed file."""
+    out = set(changed)
+    for fn in facts.project.functions:
+        if fn.source_path in changed and fn.handler_path:
+            out.add(fn.handler_path)
+        if fn.handler_path in changed and fn.source_path:
+            out.add(fn.source_path)
+    for (path, _q), r in facts.reach.items():
+        if any(k[0] in changed for k in r.keys):
+            out.add(path)
+    return out
