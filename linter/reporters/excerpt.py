@@ -49,6 +49,9 @@ def underline(source: str, span: Span) -> tuple[str, int, int] | None:
     text = source_line(source, span.line)
     if text is None:
         return None
+    from sls_lint.secrets import redact_text
+
+    text = redact_text(text)  # secrets are never shown whole; the length (and columns) are kept
     shown, cells = expand(text)
     start = min(max(span.column, 1), len(text) + 1) - 1
     end = span.end_column - 1 if span.end_line == span.line else len(text)
