@@ -73,7 +73,9 @@ def _fix_diff(source: str | None, edits: list[TextEdit]) -> list[str]:
 
     after = apply_edits(source, edits)
     lines = difflib.unified_diff(source.splitlines(), after.splitlines(), lineterm="", n=1)
-    return ["    " + line for line in list(lines)[2:]]
+    from sls_lint.secrets import redact_text
+
+    return ["    " + redact_text(line) for line in list(lines)[2:]]
 
 
 def _block(index: int, d: Diagnostic, context: ReportContext) -> list[str]:
