@@ -440,6 +440,8 @@ class _Walker:
                         is_dir = False
                     else:
                         is_dir = entry.is_dir()
+                        if not is_dir and not entry.is_file():
+                            continue  # a FIFO, socket or device named like a source file: reading it would block
                 except OSError:
                     continue
                 abs_posix = dir_posix + "/" + name
