@@ -125,6 +125,48 @@ def route_handlers(model: ModuleModel, app_vars: Iterable[str]) -> list[Function
     return out
 
 
+# -- routes registered away from a decorator (real ASGI/WSGI apps) --------------------------------
+# methods of a class-based view (Django View, Flask MethodView, Starlette HTTPEndpoint) that serve requests
+VIEW_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace", "dispatch", "websocket")
+# app.include_router(router) / app.register_blueprint(bp) / app.mount("/x", sub_app): (position, keyword)
+_SUB_APP_CALLS = {"include_router": (0, "router"), "register_blueprint": (0, "blueprint"), "mount": (1, "app")}
+# app.add_url_rule("/", view_func=index) / app.add_api_route("/", endpoint): (position, keyword)
+_VIEW_CALLS = {
+    "add_url_rule": (2, "view_func"), "add_api_route": (1, "endpoint"), "add_route": (1, "route"),
+    "add_api_websocket_route": (1, "endpoint"), "add_websocket_route": (1, "route"),
+}
+# route objects: Route("/", endpoint), path("x/", views.fn) / path("x/", View.as_view()): (position, keyword)
+_ROUTE_OBJECTS = {
+    "starlette.routing.Route": (1, "endpoint"), "starlette.routing.WebSocketRoute": (1, "endpoint"),
+    "fastapi.routing.APIRoute": (1, "endpoint"), "django.urls.path": (1, "view"), "django.urls.re_path": (1, "view"),
+    "django.conf.urls.url": (1, "view"),
+}
+_SUB_APP_OBJECTS = {"starlette.routing.Mount": (1, "app"), "starlette.routing.Host": (1, "app")}
+DJANGO_APPS = frozenset({"django.core.wsgi.get_wsgi_application", "django.core.asgi.get_asgi_application"})
+
+
+def _arg(call: ast.Call, pos: int, kw: str) -> ast.expr | None:
+    for k in call.keywords:
+        if k.arg == kw:
+            return k.value
+    return call.args[pos] if len(call.args) > pos and not isinstance(call.args[pos], ast.Starred) else None
+
+
+def app_objects(model: ModuleModel) -> set[str]:
+    """Module-level names bound once to an app or router object (FastAPI(), Flask(), APIRouter(),
+    get_wsgi_application(), ...)."""
+    from .project.pyast import APP_CONSTRUCTORS
+
+    out = set()
+    for name in model.module_scope.bindings:
+        sv = model.single_value(name, model.module_scope)
+        if sv and isinstance(sv[0], ast.Call):
+            cn = model.call_name(sv[0])
+            if cn in ROUTER_FACTORIES or cn in APP_CONSTRUCTORS:
+                out.add(name)
+    return out
+
+
 class ProjectIndex:
     """Resolves dotted names to project functions and computes per-invocation reachability."""
 
@@ -230,10 +272,136 @@ class ProjectIndex:
         app_vars = {v for v in (fn.get("app"), fn.get("wraps_app")) if v}
         if not keys and callable_ not in summary.functions:
             app_vars.add(callable_)
+        if keys:
+            keys.extend(self._sibling_entries(fn.handler_path, callable_, summary))
+            app_vars |= self._apps_served_by(model, keys)
         if app_vars:
             app_vars |= set(summary.routers)
-            keys.extend((fn.handler_path, info.qualname) for info in route_handlers(model, app_vars))
+            keys.extend(self.app_route_keys(fn.handler_path, app_vars))
         return list(dict.fromkeys(keys))
+
+    @staticmethod
+    def _sibling_entries(path: str, callable_: str, summary: ModuleSummary) -> list[FuncKey]:
+        """``Default.fetch`` named by wrangler: ``Default.scheduled`` / ``queue`` are entry points too."""
+        cls, _, method = callable_.rpartition(".")
+        if not cls or method not in ENTRY_METHODS or cls not in summary.classes:
+            return []
+        return [(path, f"{cls}.{m}") for m in summary.classes[cls] if m in ENTRY_METHODS]
+
+    @staticmethod
+    def _apps_served_by(model: ModuleModel, keys: list[FuncKey]) -> set[str]:
+        """App objects a handler passes on (``asgi.fetch(app, request, env)`` in a Worker,
+        ``serverless_wsgi.handle_request(app, event, context)``, ``Mangum(app)(event, context)``):
+        their routes run per invocation."""
+        apps = app_objects(model)
+        out: set[str] = set()
+        if not apps:
+            return out
+        for _path, qualname in keys:
+            info = model.by_qualname.get(qualname)
+            for call in info.calls if info is not None else ():
+                for a in list(call.args) + [k.value for k in call.keywords]:
+                    if isinstance(a, ast.Name) and a.id in apps and not info.scope.binds(a.id):
+                        out.add(a.id)
+        return out
+
+    def app_route_keys(self, path: str, app_vars: Iterable[str]) -> list[FuncKey]:
+        """Route functions of the app/router objects ``app_vars`` of module ``path``: decorated
+        routes, routers and blueprints included from other modules (``include_router``,
+        ``register_blueprint``, ``mount``), views registered by call (``add_url_rule``,
+        ``add_api_route``, Starlette ``Route``), class-based views (their HTTP methods), and for a
+        Django app every ``urls.py`` of the project (``path(..., views.fn)``, ``View.as_view()``)."""
+        out: list[FuncKey] = []
+        todo: list[tuple[str, frozenset[str]]] = [(path, frozenset(app_vars))]
+        seen: set[tuple[str, frozenset[str]]] = set()
+        django_done = False
+        while todo and len(seen) < 200:
+            p, names = todo.pop()
+            if (p, names) in seen:
+                continue
+            seen.add((p, names))
+            model = self.model(p)
+            if model is None:
+                continue
+            out.extend((p, info.qualname) for info in route_handlers(model, names))
+            for node in ast.walk(model.tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                f = node.func
+                if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in names:
+                    if f.attr in _SUB_APP_CALLS:
+                        ref = self._object_ref(model, p, _arg(node, *_SUB_APP_CALLS[f.attr]))
+                        if ref is not None:
+                            todo.append((ref[0], frozenset({ref[1]})))
+                    elif f.attr in _VIEW_CALLS:
+                        out.extend(self._view_keys(model, p, _arg(node, *_VIEW_CALLS[f.attr])))
+                    continue
+                cn = model.call_name(node)
+                if cn in _ROUTE_OBJECTS:
+                    out.extend(self._view_keys(model, p, _arg(node, *_ROUTE_OBJECTS[cn])))
+                elif cn in _SUB_APP_OBJECTS:
+                    ref = self._object_ref(model, p, _arg(node, *_SUB_APP_OBJECTS[cn]))
+                    if ref is not None:
+                        todo.append((ref[0], frozenset({ref[1]})))
+                elif cn in ROUTER_FACTORIES:
+                    # Starlette(routes=routes) / Mount(routes=...) with the list in another module
+                    routes = _arg(node, 99, "routes")
+                    ref = self._object_ref(model, p, routes) if isinstance(routes, (ast.Name, ast.Attribute)) else None
+                    if ref is not None and ref[0] != p:
+                        todo.append((ref[0], frozenset()))
+                elif cn in DJANGO_APPS and not django_done:
+                    django_done = True
+                    todo.extend((u, frozenset()) for u in sorted(self.paths) if u.rsplit("/", 1)[-1] == "urls.py")
+        return list(dict.fromkeys(out))
+
+    def _object_ref(self, model: ModuleModel, path: str, expr: ast.expr | None) -> tuple[str, str] | None:
+        """(module path, variable) of a module-level object named by ``expr`` (``router``,
+        ``items.router``, an imported ``bp``)."""
+        if not isinstance(expr, (ast.Name, ast.Attribute)):
+            return None
+        dotted = model.qualified_name(expr)
+        if not dotted:
+            return None
+        if dotted.startswith(model.module_name + "."):
+            rest = dotted[len(model.module_name) + 1 :]
+            return (path, rest) if "." not in rest else None
+        mod, _, var = dotted.rpartition(".")
+        target = self.find_module(mod, path) if mod else None
+        if target is None:
+            return None
+        s = self.summary(target)
+        if s is not None and var in s.imports and "." in s.imports[var]:  # re-exported from a package __init__
+            inner_mod, _, inner_var = s.imports[var].rpartition(".")
+            inner = self.find_module(inner_mod, target)
+            if inner is not None:
+                return (inner, inner_var)
+        return (target, var)
+
+    def _view_keys(self, model: ModuleModel, path: str, expr: ast.expr | None) -> list[FuncKey]:
+        """The functions a view argument runs: a function, ``View.as_view()`` or an endpoint class."""
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "as_view":
+            expr = expr.func.value
+        if not isinstance(expr, (ast.Name, ast.Attribute)):
+            return []
+        dotted = model.qualified_name(expr)
+        if not dotted:
+            return []
+        if dotted.startswith(model.module_name + "."):
+            target, rest = path, dotted[len(model.module_name) + 1 :]
+        else:
+            mod, _, rest = dotted.rpartition(".")
+            target = self.find_module(mod, path) if mod else None
+            if target is None:
+                return []
+        s = self.summary(target)
+        if s is None:
+            return []
+        if rest in s.functions:
+            return [(target, rest)]
+        if rest in s.classes:
+            return [(target, f"{rest}.{m}") for m in s.classes[rest] if m in VIEW_METHODS]
+        key = self.resolve(dotted, path)
+        return [key] if key is not None and not key[1].endswith(".__init__") else []
 
     def reachability(self, functions: Iterable[Function]) -> dict[FuncKey, Reach]:
         """Every project function run per invocation, with the shortest chain from a handler.
