@@ -103,6 +103,16 @@ def _function(ctx: Context, doc: DeploymentDoc, resolve: SelfResolver, provider:
     if isinstance(module_dir, str) and module_dir not in ("", "."):
         code_dir = posixpath.join(base_dir, module_dir) if base_dir else module_dir
     path = ctx.resolve_module(code_dir, module)
+    if path is None and module.rsplit("/", 1)[-1] == "wsgi_handler":
+        # serverless-wsgi writes wsgi_handler.py at package time; the app is `custom.wsgi.app`
+        custom = resolve.data.get("custom")
+        wsgi = custom.get("wsgi") if isinstance(custom, dict) else None
+        wsgi_app = resolve(wsgi.get("app")) if isinstance(wsgi, dict) else None
+        if isinstance(wsgi_app, str) and "." in wsgi_app:
+            app_module, app_var = split_handler(wsgi_app)
+            app_path = ctx.resolve_module(code_dir, app_module)
+            if app_path is not None and app_var:
+                path, func = app_path, app_var
     if path is None and not is_python_runtime(runtime):
         return  # runtime unknown and no Python file: not ours to claim
     triggers = _events(doc, resolve, keypath, fdef)
