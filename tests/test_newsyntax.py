@@ -96,7 +96,7 @@ def test_parse_module_returns_a_partial_model():
 @NEEDS_OLD
 def test_cli_analyses_newer_syntax_and_warns(tmp_path):
     shutil.copytree(FIXTURE, tmp_path / "p")
-    p = run(["check", "--format", "json", "."], tmp_path / "p")
+    p = run(["check", "--format", "json", "--select", "SLS001,SLS101,SLS201", "."], tmp_path / "p")
     assert p.returncode == 1, p.stderr
     found = {(d["path"], d["code"], d["line"], d["column"]) for d in json.loads(p.stdout)["diagnostics"]}
     assert found == {
@@ -119,12 +119,12 @@ def test_suppression_and_fix_in_a_recovered_file(tmp_path):
         '    return requests.get(f"{event["url"]}/b").json()\n'
     )
     (tmp_path / "handler.py").write_text(src)
-    p = run(["check", "--format", "json", "."], tmp_path)
+    p = run(["check", "--format", "json", "--select", "SLS201", "."], tmp_path)
     diags = json.loads(p.stdout)["diagnostics"]
     assert [(d["code"], d["line"]) for d in diags] == [("SLS201", 6)]
-    p = run(["check", "--fix", "--unsafe-fixes", "."], tmp_path)
+    p = run(["check", "--select", "SLS201", "--fix", "--unsafe-fixes", "."], tmp_path)
     fixed = (tmp_path / "handler.py").read_text()
     assert 'requests.get(f"{event["url"]}/b", timeout=10)' in fixed
     assert 'requests.get(f"{event["url"]}")  # sls-lint' in fixed  # suppressed line untouched
-    p2 = run(["check", "--fix", "--unsafe-fixes", "."], tmp_path)
+    p2 = run(["check", "--select", "SLS201", "--fix", "--unsafe-fixes", "."], tmp_path)
     assert (tmp_path / "handler.py").read_text() == fixed and p2.returncode == 0
