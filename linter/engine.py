@@ -346,7 +346,7 @@ class Analysis:
         facts = Facts(project, reach, project_raw, deps)
         facts.digests = self._digests(facts)
         self._facts = facts
-        if self.cache is not None and not any(p in self.store.overlay for p in deps):
+        if self.cache is not None and not any(self._volatile(p) for p in deps):
             value = {"project": project, "reach": reach, "project_raw": project_raw, "deps": deps, "digests": facts.digests}
             self.cache.put_facts(self._facts_key(), deps, value)
         return facts
@@ -385,6 +385,12 @@ class Analysis:
         return out
 
     # ------------------------------------------------------------------ files
+    def _volatile(self, path: str) -> bool:
+        """Whether a file's text exists only in memory (stdin, an editor buffer, a fix round):
+        results computed from it are never written to the cache. Virtual modules derived from
+        files on disk (``inline_modules``: handler code inline in deployment files) are not."""
+        return path in self.store.overlay and path not in (getattr(self, "inline_modules", None) or ())
+
     def _touch(self, path: str) -> None:
         for rec in self._recorders:
             rec.add(path)
@@ -425,7 +431,13 @@ class Analysis:
         checked_files = [f for f in self.files if f.path in self.checked]
         results: dict[str, list[Diagnostic]] = {}
         misses: list[SourceFile] = []
-        facts = self._facts if self._facts is not None else self._facts_from_cache()
+        facts = None
+        if self.cache is not None:
+            # valid cached facts cost no parsing; otherwise rebuild them (parsing only what they
+            # read) and keep every file whose own key still matches the new facts
+            facts = self._facts if self._facts is not None else self._facts_from_cache()
+            if facts is None:
+                facts = self.facts()
         for f in checked_files:
             self.stats.files_checked += 1
             text = self.store.text(f.path)
@@ -442,9 +454,9 @@ class Analysis:
             facts = self.facts()
             for path, diags, deps in self._analyse_many(misses):
                 results[path] = diags
-                if self.cache is not None and path not in self.store.overlay and path in facts.digests:
+                if self.cache is not None and not self._volatile(path) and path in facts.digests:
                     content = self.sha(path)
-                    if content is not None and not any(d in self.store.overlay for d in deps):
+                    if content is not None and not any(self._volatile(d) for d in deps):
                         self.cache.put_file(path, content, facts.digests[path], deps, diags)
         out: list[Diagnostic] = []
         for f in checked_files:

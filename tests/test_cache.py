@@ -1,0 +1,219 @@
+"""The result cache: a warm run over an unchanged tree parses nothing; every change that can
+change a result (the file, a file whose cross-file facts it depends on, a deployment file, the
+config, the tool) is seen; --no-cache and `sls-lint clean`."""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sls_lint.cache as cache_mod
+from sls_lint.config import find_config_file, load_config
+from sls_lint.engine import Linter
+from sls_lint.rule import all_options
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+HANDLER = "import db\n\n\ndef handler(event, context):\n    return db.get_client().list_buckets()\n"
+DB = "import boto3\n\n\ndef get_client():\n    return boto3.client('s3')\n"
+
+
+class ParseCounter:
+    """Counts every parse: Python (ast.parse) and the YAML/JSON/TOML loaders of the project model."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        real_parse = ast.parse
+
+        def parse(*a, **k):
+            self.count += 1
+            return real_parse(*a, **k)
+
+        monkeypatch.setattr(ast, "parse", parse)
+        import importlib
+
+        for name in ("serverless", "cloudformation", "wrangler", "vercel", "cdk", "conventions", "build", "yamlload", "jsonload", "tomlload"):
+            mod = importlib.import_module(f"sls_lint.project.{name}")
+            for fn in ("load_yaml", "load_json", "load_toml"):
+                real = getattr(mod, fn, None)
+                if real is not None:
+                    monkeypatch.setattr(mod, fn, self._wrap(real))
+
+    def _wrap(self, real):
+        def wrapper(*a, **k):
+            self.count += 1
+            return real(*a, **k)
+
+        return wrapper
+
+    def reset(self):
+        n, self.count = self.count, 0
+        return n
+
+
+def lint(root: Path, cache=True, jobs=1):
+    cfg = load_config(find_config_file(str(root)), start=str(root), rule_options=all_options(), overrides={"select": ["ALL"]})
+    return Linter(cfg, cwd=str(root), cache=cache, jobs=jobs).lint([str(root)])
+
+
+def keyed(result):
+    return [(d.path, d.code, d.span, d.message, d.function, d.fix) for d in result.diagnostics]
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """Every platform fixture project plus the demo app, under one root."""
+    root = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "projects", root / "projects")
+    shutil.copytree(REPO / "examples" / "orders-service", root / "orders-service")
+    (root / "x").mkdir()
+    (root / "x" / "handler.py").write_text(HANDLER)
+    (root / "x" / "db.py").write_text(DB)
+    return root
+
+
+def test_warm_run_parses_nothing_and_matches(tree, monkeypatch):
+    counter = ParseCounter(monkeypatch)
+    cold = lint(tree)
+    assert counter.reset() > 0
+    assert cold.stats.files_from_cache == 0 and cold.diagnostics
+    warm = lint(tree)
+    assert counter.reset() == 0, "a warm run over an unchanged tree must not parse a single file"
+    assert keyed(warm) == keyed(cold)
+    assert warm.stats.files_from_cache == warm.stats.files_checked == cold.stats.files_checked
+    assert [f.name for f in warm.functions] == [f.name for f in cold.functions] and warm.functions == cold.functions
+    assert keyed(lint(tree, cache=False)) == keyed(cold)
+
+
+def test_edit_one_file_reanalyses_it_only(tree, monkeypatch):
+    lint(tree)
+    counter = ParseCounter(monkeypatch)
+    target = tree / "orders-service" / "src" / "lib" / "db.py"
+    target.write_text(target.read_text() + "\n\ndef extra():\n    return 1\n")
+    again = lint(tree)
+    assert counter.reset() > 0
+    assert keyed(again) == keyed(lint(tree, cache=False))
+    assert 0 < again.stats.files_checked - again.stats.files_from_cache < again.stats.files_checked
+
+
+def test_cross_file_facts_invalidate_dependents(tree):
+    first = lint(tree)
+    assert ("x/db.py", "SLS101") in {(d.path, d.code) for d in first.diagnostics}
+    # db.py is unchanged, but the handler no longer calls into it: its finding must go
+    (tree / "x" / "handler.py").write_text("def handler(event, context):\n    return 1\n")
+    second = lint(tree)
+    assert ("x/db.py", "SLS101") not in {(d.path, d.code) for d in second.diagnostics}
+    assert keyed(second) == keyed(lint(tree, cache=False))
+    # and back
+    (tree / "x" / "handler.py").write_text(HANDLER)
+    assert keyed(lint(tree)) == keyed(first)
+
+
+def test_deployment_file_change_is_seen(tree):
+    sls = tree / "orders-service" / "serverless.yml"
+    before = lint(tree)
+    sls.write_text(sls.read_text().replace("functions:", "functions:\n  extra:\n    handler: src/handlers/missing.main\n", 1))
+    after = lint(tree)
+    assert keyed(after) == keyed(lint(tree, cache=False))
+    assert len(after.functions) == len(before.functions) + 1
+
+
+def test_new_file_and_deleted_file(tree):
+    lint(tree)
+    (tree / "x" / "new.py").write_text("import requests\n\n\ndef handler(event, context):\n    return requests.get('u')\n")
+    res = lint(tree)
+    assert ("x/new.py", "SLS201") in {(d.path, d.code) for d in res.diagnostics}
+    (tree / "x" / "new.py").unlink()
+    res = lint(tree)
+    assert "x/new.py" not in {d.path for d in res.diagnostics}
+    assert keyed(res) == keyed(lint(tree, cache=False))
+
+
+def test_config_and_tool_are_part_of_the_key(tree, monkeypatch):
+    lint(tree)
+    (tree / "sls-lint.toml").write_text('ignore = ["SLS201"]\n')
+    cfg = load_config(str(tree / "sls-lint.toml"), start=str(tree), rule_options=all_options(), overrides={})
+    res = Linter(cfg, cwd=str(tree), cache=True).lint([str(tree)])
+    assert res.stats.files_from_cache == 0
+    assert "SLS201" not in {d.code for d in res.diagnostics}
+    # a different tool build (version or any source file of the package) never reads old entries
+    a = cache_mod.Cache(str(tree / "c"), ["1", "root"]).path
+    monkeypatch.setattr(cache_mod, "tool_fingerprint", lambda: "another build")
+    assert cache_mod.Cache(str(tree / "c"), ["1", "root"]).path != a
+
+
+def test_overlay_uses_but_never_writes_the_cache(tree):
+    lint(tree)
+    cache_files = list((tree / ".sls-lint-cache").glob("*.cache"))
+    stamp = [(p, p.stat().st_mtime_ns, p.read_bytes()) for p in cache_files]
+    cfg = load_config(None, start=str(tree), rule_options=all_options(), overrides={"select": ["ALL"]})
+    target = tree / "x" / "db.py"
+    res = Linter(cfg, cwd=str(tree), cache=True).lint([], overlay={str(target): DB + "\nboto3.client('sqs')\n"}, stdin_path=str(target))
+    assert {d.path for d in res.diagnostics} == {"x/db.py"}
+    assert [(p, p.stat().st_mtime_ns, p.read_bytes()) for p in cache_files] == stamp
+
+
+def test_corrupt_cache_is_ignored(tree):
+    first = lint(tree)
+    for p in (tree / ".sls-lint-cache").glob("*.cache"):
+        p.write_bytes(b"garbage")
+    again = lint(tree)
+    assert keyed(again) == keyed(first) and again.stats.files_from_cache == 0
+    assert lint(tree).stats.files_from_cache == again.stats.files_checked  # rewritten
+
+
+def test_cache_folder_is_ignored_by_git_and_discovery(tree):
+    lint(tree)
+    folder = tree / ".sls-lint-cache"
+    assert (folder / ".gitignore").read_text().strip().endswith("*")
+    assert (folder / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert not [d for d in lint(tree).diagnostics if ".sls-lint-cache" in d.path]
+
+
+def cli(cwd, *args):
+    return subprocess.run([sys.executable, "-m", "sls_lint.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_no_cache_and_clean(tmp_path):
+    (tmp_path / "handler.py").write_text(HANDLER)
+    (tmp_path / "db.py").write_text(DB)
+    assert cli(tmp_path, "check", "--no-cache", ".").returncode == 1
+    assert not (tmp_path / ".sls-lint-cache").exists()
+    assert cli(tmp_path, "check", ".").returncode == 1
+    assert list((tmp_path / ".sls-lint-cache").glob("*.cache"))
+    p = cli(tmp_path, "clean")
+    assert p.returncode == 0 and "Removed" in p.stdout and not (tmp_path / ".sls-lint-cache").exists()
+    p = cli(tmp_path, "clean")
+    assert p.returncode == 0 and "No cache" in p.stdout
+    # cache-dir from the config; clean refuses a folder sls-lint did not make
+    (tmp_path / "sls-lint.toml").write_text('cache-dir = "build/lint-cache"\n')
+    assert cli(tmp_path, "check", ".").returncode == 1
+    assert list((tmp_path / "build" / "lint-cache").glob("*.cache"))
+    assert cli(tmp_path, "clean").returncode == 0 and not (tmp_path / "build" / "lint-cache").exists()
+    (tmp_path / "sls-lint.toml").write_text('cache-dir = "src"\n')
+    (tmp_path / "src").mkdir()
+    p = cli(tmp_path, "clean")
+    assert p.returncode == 2 and "not an sls-lint cache folder" in p.stderr and (tmp_path / "src").exists()
+
+
+def test_codec_refuses_foreign_types_and_roundtrips_own():
+    from sls_lint.core import Applicability, Diagnostic, FixIntent, Severity, Span, freeze
+
+    d = Diagnostic("SLS201", "n", Severity.ERROR, "a.py", Span(1, 2, 3, 4), "m", "f", FixIntent("k", "t", Applicability.UNSAFE, Span(1, 1, 1, 2), freeze({"a": [1, {"b": (2.5, None)}]})), "src")
+    assert cache_mod.roundtrip([d, {("k", 1): float("inf")}]) == [d, {("k", 1): float("inf")}]
+    with pytest.raises(cache_mod.Unencodable):
+        cache_mod.encode({1, 2})
+
+    class S(str):
+        pass
+
+    with pytest.raises(cache_mod.Unencodable):
+        cache_mod.encode(S("x"))  # a subclass would not come back as itself
+    with pytest.raises(KeyError):
+        cache_mod.decode({"c": "Popen", "a": {}})  # only sls-lint's own classes are ever built

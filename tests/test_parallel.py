@@ -1,0 +1,92 @@
+"""--jobs: files analysed across processes give exactly the single-process results, in the same order."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sls_lint.engine as engine
+from sls_lint.config import load_config
+from sls_lint.engine import Linter
+from sls_lint.rule import all_options
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+PIDS = os.environ.get("SLS_LINT_TEST_PIDS", "")
+
+
+def _recording_worker_run(paths):
+    with open(os.environ["SLS_LINT_TEST_PIDS"], "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+    return _REAL_WORKER_RUN(paths)
+
+
+_REAL_WORKER_RUN = engine._worker_run
+
+
+@pytest.fixture
+def tree(tmp_path):
+    root = tmp_path / "tree"
+    for i in range(3):  # enough files for the pool (and cross-file facts in every copy)
+        shutil.copytree(FIXTURES / "projects", root / f"copy{i}" / "projects")
+        shutil.copytree(REPO / "examples" / "orders-service", root / f"copy{i}" / "orders-service")
+    return root
+
+
+def lint(root, jobs, **kw):
+    cfg = load_config(None, start=str(root), rule_options=all_options(), overrides={"select": ["ALL"]})
+    return Linter(cfg, cwd=str(root), jobs=jobs, **kw).lint([str(root)])
+
+
+def test_same_results_same_order_across_processes(tree, tmp_path, monkeypatch):
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("SLS_LINT_TEST_PIDS", str(pids))
+    monkeypatch.setattr(engine, "_worker_run", _recording_worker_run)
+    one = lint(tree, 1)
+    assert not pids.exists()  # in-process
+    many = lint(tree, 2)
+    workers = {int(x) for x in pids.read_text().split()}
+    assert workers and os.getpid() not in workers, "the files must really be analysed in worker processes"
+    assert one.stats.files_checked >= engine.PARALLEL_MIN_FILES
+    assert many.diagnostics == one.diagnostics  # same findings, fixes, fingerprints, same order
+    assert many.functions == one.functions and many.errors == one.errors
+    assert len(one.diagnostics) > 20
+
+
+def test_small_runs_stay_in_process(tmp_path, monkeypatch):
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("SLS_LINT_TEST_PIDS", str(pids))
+    monkeypatch.setattr(engine, "_worker_run", _recording_worker_run)
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "handler.py").write_text("import requests\n\n\ndef handler(event, context):\n    return requests.get('u')\n")
+    res = lint(tmp_path / "p", 8)
+    assert [d.code for d in res.diagnostics] == ["SLS201"] and not pids.exists()
+
+
+def test_parallel_with_cache_and_fix(tree):
+    one = lint(tree, 1)
+    cold = lint(tree, 2, cache=True)
+    warm = lint(tree, 2, cache=True)
+    assert cold.diagnostics == one.diagnostics == warm.diagnostics
+    assert warm.stats.files_from_cache == warm.stats.files_checked
+    cfg = load_config(None, start=str(tree), rule_options=all_options(), overrides={"select": ["ALL"]})
+    fixed1 = Linter(cfg, cwd=str(tree), jobs=1).fix([str(tree)], apply=True, unsafe=True)
+    fixed2 = Linter(cfg, cwd=str(tree), jobs=2).fix([str(tree)], apply=True, unsafe=True)
+    assert fixed1.fixed_sources == fixed2.fixed_sources and fixed1.fixed_sources
+    assert fixed1.diagnostics == fixed2.diagnostics
+
+
+def test_cli_jobs(tree):
+    def run(*args):
+        p = subprocess.run([sys.executable, "-m", "sls_lint.cli", "check", "--no-cache", "--select", "ALL", "--format", "json", *args, "."], cwd=tree, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 1, p.stderr
+        return json.loads(p.stdout)["diagnostics"]
+
+    assert run("--jobs", "2") == run("--jobs", "1")
+    p = subprocess.run([sys.executable, "-m", "sls_lint.cli", "check", "--jobs", "0", "."], cwd=tree, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "--jobs" in p.stderr
