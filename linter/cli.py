@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 
-COMMANDS = ("check", "functions", "rule", "rules", "advise", "lsp", "clean")
+COMMANDS = ("check", "functions", "rule", "rules", "advise", "lsp", "clean", "merge")
 
 
 class DefaultToCheck(click.Group):
@@ -273,7 +273,9 @@ def _edits_for(diagnostics, sources) -> dict:
         if text is None:
             continue
         try:
-            out[i] = edits_for(text, d.fix, path=d.path)
+            from .secrets import edits_without_secrets
+
+            out[i] = edits_without_secrets(edits_for(text, d.fix, path=d.path))  # never print a secret
         except FixError:
             continue
     return out
@@ -399,6 +401,39 @@ def lsp(mode, host, port) -> None:
     except ImportError as exc:  # pragma: no cover - pygls is a dependency
         _fail(f"the language server needs pygls: {exc}")
     serve(mode, host, port)
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "sarif"]), required=True, help="The format of the reports (all alike).")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the merged report to this file.")
+def merge(reports, fmt, output_file) -> None:
+    """Merge the JSON or SARIF reports of `check --shard K/N` runs into one report."""
+    docs = []
+    for path in reports:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                docs.append(json.load(fh))
+        except (OSError, ValueError) as exc:
+            _fail(f"cannot read {path}: {exc}")
+    if fmt == "sarif":
+        from .reporters.sarif import merge as merge_sarif
+
+        if not all(isinstance(d, dict) and d.get("version") == "2.1.0" for d in docs):
+            _fail("every report must be SARIF 2.1.0 (sls-lint check --format sarif)")
+        merged = merge_sarif(docs)
+    else:
+        if not all(isinstance(d, dict) and isinstance(d.get("diagnostics"), list) for d in docs):
+            _fail("every report must be sls-lint JSON (sls-lint check --format json)")
+        diags = [x for d in docs for x in d["diagnostics"]]
+        diags.sort(key=lambda x: (x["path"], x["line"], x["column"], x["code"]))
+        merged = {"version": docs[0].get("version", __version__), "diagnostics": diags}
+    text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+    if output_file:
+        with open(output_file, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
 
 
 def main() -> None:

@@ -919,8 +919,8 @@ def shard_of(path: str, count: int) -> int:
 def affected_paths(facts: Facts, changed: set[str]) -> set[str]:
     """The changed files plus those whose cross-file facts the changes can affect: the handler
     files of functions a changed deployment file declares (and the deployment files declaring
-    a changed handler), and every module whose per-invocation reachability passes through a
-    changed file."""
+    a changed handler), every module run per invocation of such a function, and every module
+    whose per-invocation reachability passes through a changed file."""
     out = set(changed)
     for fn in facts.project.functions:
         if fn.source_path in changed and fn.handler_path:
@@ -928,6 +928,6 @@ def affected_paths(facts: Facts, changed: set[str]) -> set[str]:
         if fn.handler_path in changed and fn.source_path:
             out.add(fn.source_path)
     for (path, _q), r in facts.reach.items():
-        if any(k[0] in changed for k in r.keys):
+        if r.function.source_path in changed or any(k[0] in changed for k in r.keys):
             out.add(path)
     return out

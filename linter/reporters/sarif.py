@@ -91,7 +91,9 @@ def _edits(index: int, d: Diagnostic, context: ReportContext) -> list[TextEdit]:
     from sls_lint.fixers import FixError, edits_for
 
     try:
-        return edits_for(source, d.fix, path=d.path)
+        from sls_lint.secrets import edits_without_secrets
+
+        return edits_without_secrets(edits_for(source, d.fix, path=d.path))  # never print a secret
     except (FixError, ValueError, SyntaxError):
         return []
 
@@ -157,3 +159,38 @@ def render(diagnostics: Sequence[Diagnostic], *, context: ReportContext) -> str:
         "results": [result(i, d, rule_index, context) for i, d in ordered(diagnostics)],
     }
     return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def merge(documents: Sequence[dict]) -> dict:
+    """One SARIF log from several (e.g. the shards of one run): one run, the union of the rule
+    descriptors, every result (``ruleIndex`` renumbered), sorted like a single run's."""
+    rules: dict[str, dict] = {}
+    results: list[dict] = []
+    driver: dict[str, Any] = {}
+    base: dict[str, Any] = {}
+    for doc in documents:
+        for run in doc.get("runs", []):
+            d = run.get("tool", {}).get("driver", {})
+            driver = driver or {k: v for k, v in d.items() if k != "rules"}
+            base = base or run.get("originalUriBaseIds", {})
+            for r in d.get("rules", []):
+                rules.setdefault(r["id"], r)
+            results.extend(run.get("results", []))
+    codes = sorted(rules)
+    index = {c: i for i, c in enumerate(codes)}
+
+    def key(r: dict) -> tuple:
+        loc = r["locations"][0]["physicalLocation"] if r.get("locations") else {}
+        reg = loc.get("region", {})
+        return (loc.get("artifactLocation", {}).get("uri", ""), reg.get("startLine", 0), reg.get("startColumn", 0), r.get("ruleId", ""))
+
+    out = []
+    for r in sorted(results, key=key):
+        r = dict(r)
+        if r.get("ruleId") in index:
+            r["ruleIndex"] = index[r["ruleId"]]
+        out.append(r)
+    run = {"tool": {"driver": {**driver, "rules": [rules[c] for c in codes]}}, "columnKind": "unicodeCodePoints", "results": out}
+    if base:
+        run["originalUriBaseIds"] = base
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
