@@ -39,8 +39,13 @@ def expand(text: str) -> tuple[str, list[int]]:
     return "".join(out), cells
 
 
+_LAST_SPLIT: list = [None, []]  # (source, its lines): findings come sorted by file, so reuse the split
+
+
 def source_line(source: str, line: int) -> str | None:
-    lines = _BREAK.split(source)
+    if _LAST_SPLIT[0] is not source:
+        _LAST_SPLIT[0], _LAST_SPLIT[1] = source, _BREAK.split(source)
+    lines = _LAST_SPLIT[1]
     return lines[line - 1] if 1 <= line <= len(lines) else None
 
 
