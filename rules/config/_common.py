@@ -63,8 +63,7 @@ class Target:
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
-            text = self.ctx.sources.text(self.doc.path) or ""
-            self._lines = text.splitlines()
+            self._lines = doc_lines(self.ctx, self.doc.path)
         return self._lines
 
     def function_span(self) -> Span | None:
@@ -117,6 +116,41 @@ class Target:
     @property
     def label(self) -> str:
         return f"`{self.fn.name}`"
+
+
+def doc_lines(ctx, path: str) -> list[str]:
+    """The lines of a deployment file, split once per run (large templates have many functions)."""
+    cache = getattr(ctx, "_sls_config_lines", None)
+    if cache is None:
+        cache = {}
+        try:
+            setattr(ctx, "_sls_config_lines", cache)
+        except AttributeError:  # pragma: no cover - a context without a __dict__
+            pass
+    if path not in cache:
+        cache[path] = (ctx.sources.text(path) or "").splitlines()
+    return cache[path]
+
+
+def line_index(ctx, doc, prefix: tuple) -> dict[int, Any]:
+    """{line: key} of the entries of the mapping at ``prefix`` (cached per run)."""
+    cache = getattr(ctx, "_sls_config_index", None)
+    if cache is None:
+        cache = {}
+        try:
+            setattr(ctx, "_sls_config_index", cache)
+        except AttributeError:  # pragma: no cover
+            pass
+    key = (doc.path, prefix)
+    if key not in cache:
+        out: dict[int, Any] = {}
+        mapping = doc.get(*prefix)
+        for name in (mapping if isinstance(mapping, dict) else ()):
+            loc = doc.locate(*prefix, name)
+            if loc:
+                out.setdefault(loc[0], name)
+        cache[key] = out
+    return cache[key]
 
 
 def fmt_of(fn: Function, doc) -> str | None:

@@ -66,7 +66,7 @@ import ast
 
 from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
-from sls_lint.rules.config._common import CDK, CFN, SAM, SERVERLESS, add_keyword, targets
+from sls_lint.rules.config._common import CDK, CFN, SAM, SERVERLESS, add_keyword, line_index, targets
 
 _RETURNS_FAILURES = ("batchItemFailures", "process_partial_response", "BatchProcessor", "batch_processor")
 
@@ -129,11 +129,9 @@ class MissingPartialBatchConfig(Rule):
                                     path=t.keypath + ("Properties", "Events", name, "Properties"))
                 return t.key_span(*t.keypath, "Properties", "Events", name), fix
         elif t.fmt == CFN:
-            resources = doc.get("Resources")
-            for rid, res in (resources.items() if isinstance(resources, dict) else ()):
-                loc = doc.locate("Resources", rid)
-                if not loc or loc[0] != line or not isinstance(res, dict):
-                    continue
+            rid = line_index(ctx, doc, ("Resources",)).get(line)
+            res = doc.get("Resources", rid) if rid is not None else None
+            if isinstance(res, dict):
                 props = res.get("Properties")
                 fix = None
                 if isinstance(props, dict) and "FunctionResponseTypes" not in props:

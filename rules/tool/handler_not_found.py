@@ -82,7 +82,7 @@ import re
 from sls_lint.core import Severity, Span
 from sls_lint.project.pyast import bound_names, module_statements
 from sls_lint.rule import Case, Rule
-from sls_lint.rules.config._common import CDK, CFN, SAM, SERVERLESS, WRANGLER, fmt_of, token_span
+from sls_lint.rules.config._common import CDK, CFN, SAM, SERVERLESS, WRANGLER, doc_lines, fmt_of, token_span
 
 # modules that plugins, layers or build steps put next to the code at deploy time
 INJECTED = {
@@ -110,8 +110,7 @@ class HandlerNotFound(Rule):
                 continue
             if fn.get("inline") or fn.get("code_location") or fn.get("unresolved_code"):
                 continue
-            lines = (ctx.sources.text(doc.path) or "").splitlines()
-            span = self._span(doc, fn, fmt, lines)
+            span = self._span(doc, fn, fmt, doc_lines(ctx, doc.path))
             if span is None:
                 continue
             if fn.handler_path is None:
