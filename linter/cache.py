@@ -18,9 +18,10 @@ What is kept, and when it is reused
       the reachability of its own functions, the deployment documents and the project-level
       findings on it) and the content hash of every other module its rules looked into.
 
-    The cache file's name already covers the tool build (the version plus the size and mtime
-    of every source file of the installed package, so a development checkout never reads a
-    stale entry), ``Config.digest()``, the project root and the enabled rules.
+    The cache file's name already covers the tool build (the version plus a hash of every
+    source file of the installed package, so a development checkout never reads a stale entry
+    and a fresh install of the same release reuses it), ``Config.digest()``, the project root
+    and the enabled rules.
 
 Format
     zlib-compressed JSON with a closed codec (:func:`encode` / :func:`decode`): only plain data
@@ -139,7 +140,8 @@ def file_sha(path: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def tool_fingerprint() -> str:
-    """The version plus the size and mtime of every source file of the installed package."""
+    """The version plus the content of every source file of the installed package (contents,
+    not mtimes: a fresh install of the same release in CI keeps the cache valid)."""
     from . import __version__
 
     h = hashlib.sha256(__version__.encode())
@@ -153,11 +155,14 @@ def tool_fingerprint() -> str:
                 dirs[:] = sorted(d for d in dirs if d != "__pycache__")
                 for name in sorted(files):
                     if name.endswith((".py", ".json", ".tsv")):
+                        full = os.path.join(folder, name)
                         try:
-                            st = os.stat(os.path.join(folder, name))
+                            with open(full, "rb") as fh:
+                                data = fh.read()
                         except OSError:
                             continue
-                        h.update(f"{os.path.relpath(os.path.join(folder, name), base)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+                        h.update(f"{os.path.relpath(full, base)}:{len(data)}\n".encode())
+                        h.update(hashlib.sha256(data).digest())
     return h.hexdigest()
 
 
@@ -174,6 +179,7 @@ class Cache:
         self.path = os.path.join(directory, f"{key}.cache")
         self.files: dict[str, dict] = {}
         self.facts: dict[str, dict] = {}
+        self.derived: dict[str, dict] = {}
         self.dirty = False
         self._load()
 
@@ -184,8 +190,9 @@ class Cache:
             if data.get("format") == FORMAT:
                 self.files = dict(data.get("files") or {})
                 self.facts = dict(data.get("facts") or {})
+                self.derived = dict(data.get("derived") or {})
         except (OSError, ValueError, zlib.error, TypeError, AttributeError):
-            self.files, self.facts = {}, {}
+            self.files, self.facts, self.derived = {}, {}, {}
 
     # ------------------------------------------------------------------ per-file results
     def get_file(self, path: str, content_sha: str, facts_digest: str, current_sha) -> list | None:
@@ -237,13 +244,41 @@ class Cache:
         self.dirty = True
         return True
 
+    # ------------------------------------------------------------------ other derived data
+    def get_derived(self, kind: str, key: str) -> Any:
+        """A value another stage stored under ``key`` (a content hash of its inputs), or None.
+        For work done before the analysis that must not be redone on a warm run (e.g. finding
+        handler code inline in deployment files)."""
+        entry = self.derived.get(kind, {}).get(key)
+        if entry is None:
+            return None
+        try:
+            return decode(entry)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put_derived(self, kind: str, key: str, value: Any) -> bool:
+        """Store ``value`` (plain data or sls-lint's own dataclasses) under ``key``; the latest
+        few keys per kind are kept."""
+        try:
+            encoded = encode(value)
+        except Unencodable:
+            return False
+        table = self.derived.setdefault(kind, {})
+        table.pop(key, None)
+        table[key] = encoded
+        while len(table) > MAX_FACTS_ENTRIES:
+            table.pop(next(iter(table)))
+        self.dirty = True
+        return True
+
     # ------------------------------------------------------------------ disk
     def save(self) -> None:
         if not self.dirty:
             return
         try:
             ensure_dir(self.directory)
-            payload = zlib.compress(json.dumps({"format": FORMAT, "files": self.files, "facts": self.facts}, separators=(",", ":")).encode(), 1)
+            payload = zlib.compress(json.dumps({"format": FORMAT, "files": self.files, "facts": self.facts, "derived": self.derived}, separators=(",", ":")).encode(), 1)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -217,3 +217,34 @@ def test_codec_refuses_foreign_types_and_roundtrips_own():
         cache_mod.encode(S("x"))  # a subclass would not come back as itself
     with pytest.raises(KeyError):
         cache_mod.decode({"c": "Popen", "a": {}})  # only sls-lint's own classes are ever built
+
+
+def test_docs_examples_use_real_options():
+    """docs/ci.md: every YAML block parses and every `sls-lint check` option shown exists."""
+    import re
+
+    import yaml
+
+    from sls_lint.cli import check, cli
+
+    text = (REPO / "docs" / "ci.md").read_text()
+    for block in re.findall(r"```yaml\n(.*?)```", text, re.S):
+        yaml.safe_load(block)
+    opts = {o for p in check.params for o in getattr(p, "opts", []) + getattr(p, "secondary_opts", [])}
+    used = set()
+    blocks = "\n".join(re.findall(r"```[a-z]*\n(.*?)```", text, re.S))
+    for line in re.findall(r"sls-lint (check[^\n`]*)", blocks):
+        used |= {tok.split("=")[0] for tok in line.split() if tok.startswith("-")}
+    assert used and used <= opts, used - opts
+    for cmd in re.findall(r"sls-lint (\w+)", blocks):
+        assert cmd in cli.commands, cmd
+
+
+def test_derived_values_roundtrip_and_persist(tmp_path):
+    c = cache_mod.Cache(str(tmp_path / "c"), ["k"])
+    assert c.get_derived("inline", "abc") is None
+    assert c.put_derived("inline", "abc", [("t.yaml#F", "t.yaml", "F", "code", ((3, 4),))])
+    assert not c.put_derived("inline", "bad", {1, 2})
+    c.save()
+    again = cache_mod.Cache(str(tmp_path / "c"), ["k"])
+    assert again.get_derived("inline", "abc") == [("t.yaml#F", "t.yaml", "F", "code", ((3, 4),))]
