@@ -4,6 +4,8 @@ sections 1.3 and 2.1.
 """
 from __future__ import annotations
 
+import ast
+
 # Aliases: a qualified name as it may be written -> the canonical name used in the catalogs.
 ALIASES = {
     "boto3.session.Session": "boto3.Session",
@@ -274,3 +276,54 @@ EAGER_POOLS: dict[str, tuple[str, int | None, int]] = {
     "mysql.connector.pooling.MySQLConnectionPool": ("pool_size", 0, 5),
     "aiomysql.create_pool": ("minsize", None, 1),
 }
+
+# --------------------------------------------------------------------------- filesystem writes
+# Calls that write to (or change) the filesystem -> index of the positional argument naming the
+# path they write (SLS303 edge-filesystem-write, SLS602 write-outside-tmp).
+FILE_WRITE_CALLS: dict[str, int] = {
+    "os.makedirs": 0, "os.mkdir": 0, "os.remove": 0, "os.unlink": 0, "os.rename": 1, "os.replace": 1, "os.rmdir": 0,
+    "os.removedirs": 0, "os.symlink": 1, "os.link": 1, "os.truncate": 0, "os.chmod": 0, "os.utime": 0,
+    "shutil.copy": 1, "shutil.copy2": 1, "shutil.copyfile": 1, "shutil.copytree": 1, "shutil.move": 1, "shutil.rmtree": 0,
+    "shutil.make_archive": 0, "logging.FileHandler": 0, "logging.handlers.RotatingFileHandler": 0,
+    "logging.handlers.TimedRotatingFileHandler": 0, "logging.handlers.WatchedFileHandler": 0, "sqlite3.connect": 0,
+    "dbm.open": 0, "shelve.open": 0,
+}
+# keyword naming the written path, where the call has one
+FILE_WRITE_KEYWORDS: dict[str, str] = {
+    "os.makedirs": "name", "os.mkdir": "path", "sqlite3.connect": "database", "logging.FileHandler": "filename",
+    "logging.handlers.RotatingFileHandler": "filename", "logging.handlers.TimedRotatingFileHandler": "filename",
+    "logging.handlers.WatchedFileHandler": "filename", "shutil.copy": "dst", "shutil.copy2": "dst",
+    "shutil.copyfile": "dst", "shutil.copytree": "dst", "shutil.move": "dst", "shelve.open": "filename", "dbm.open": "file",
+}
+OPEN_CALLS = frozenset({"open", "io.open", "codecs.open"})
+# pathlib.Path methods that write
+PATH_WRITE_METHODS = frozenset({"write_text", "write_bytes", "touch", "mkdir", "unlink", "rename", "replace", "rmdir", "symlink_to", "hardlink_to", "chmod"})
+PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.PurePath", "pathlib.PurePosixPath"})
+# Path methods/properties that return another Path
+PATH_CHAIN = frozenset({"parent", "with_suffix", "with_name", "with_stem", "joinpath", "resolve", "absolute", "expanduser"})
+
+
+def is_write_mode(node) -> bool:
+    """A literal ``open()`` mode that writes, appends, creates or updates."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and any(c in node.value for c in "wax+")
+
+
+def is_path_expr(model, expr, depth: int = 0) -> bool:
+    """``expr`` certainly evaluates to a ``pathlib`` path: ``Path(...)``, ``p / "x"``, ``p.parent``,
+    ``p.with_suffix(...)``, or a name bound once to one of those."""
+    if depth > 6:
+        return False
+    if isinstance(expr, ast.Call):
+        if model.call_name(expr) in PATH_TYPES:
+            return True
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr in PATH_CHAIN:
+            return is_path_expr(model, expr.func.value, depth + 1)
+        return False
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+        return is_path_expr(model, expr.left, depth + 1)
+    if isinstance(expr, ast.Attribute) and expr.attr in PATH_CHAIN:
+        return is_path_expr(model, expr.value, depth + 1)
+    if isinstance(expr, ast.Name):
+        sv = model.single_value(expr.id, model.scope_at(expr))
+        return sv is not None and is_path_expr(model, sv[0], depth + 1)
+    return False
