@@ -56,26 +56,16 @@ from __future__ import annotations
 
 import ast
 
+from sls_lint.catalog import FILE_WRITE_CALLS, PATH_WRITE_METHODS, is_path_expr, is_write_mode
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.edge import edge_module
 from sls_lint.rule import Case, Rule
 from sls_lint.semantic import keyword
 
-WRITE_CALLS = {
-    "os.makedirs": 0, "os.mkdir": 0, "os.remove": 0, "os.unlink": 0, "os.rename": 1, "os.replace": 1, "os.rmdir": 0,
-    "os.removedirs": 0, "os.symlink": 1, "os.link": 1, "os.truncate": 0, "os.chmod": 0, "os.utime": 0,
-    "shutil.copy": 1, "shutil.copy2": 1, "shutil.copyfile": 1, "shutil.copytree": 1, "shutil.move": 1, "shutil.rmtree": 0,
-    "shutil.make_archive": 0, "logging.FileHandler": 0, "logging.handlers.RotatingFileHandler": 0,
-    "logging.handlers.TimedRotatingFileHandler": 0, "logging.handlers.WatchedFileHandler": 0, "sqlite3.connect": 0,
-    "dbm.open": 0, "shelve.open": 0,
-}
-PATH_METHODS = frozenset({"write_text", "write_bytes", "touch", "mkdir", "unlink", "rename", "replace", "rmdir", "symlink_to", "hardlink_to", "chmod"})
-PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.PurePath", "pathlib.PurePosixPath"})
-PATH_CHAIN = frozenset({"parent", "with_suffix", "with_name", "with_stem", "joinpath", "resolve", "absolute", "expanduser"})
-
-
-def _is_write_mode(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str) and any(c in node.value for c in "wax+")
+# the write-call tables and the pathlib check live in sls_lint.catalog (shared with SLS602)
+WRITE_CALLS = FILE_WRITE_CALLS
+PATH_METHODS = PATH_WRITE_METHODS
+_is_write_mode = is_write_mode
 
 
 def _literal_path(node: ast.AST | None) -> str | None:
@@ -133,23 +123,8 @@ class EdgeFilesystemWrite(Rule):
             function=edge.function,
         )
 
-    def _is_path(self, model, expr: ast.AST, depth: int = 0) -> bool:
-        if depth > 6:
-            return False
-        if isinstance(expr, ast.Call):
-            if model.call_name(expr) in PATH_TYPES:
-                return True
-            if isinstance(expr.func, ast.Attribute) and expr.func.attr in PATH_CHAIN:
-                return self._is_path(model, expr.func.value, depth + 1)
-            return False
-        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
-            return self._is_path(model, expr.left, depth + 1)
-        if isinstance(expr, ast.Attribute) and expr.attr in PATH_CHAIN:
-            return self._is_path(model, expr.value, depth + 1)
-        if isinstance(expr, ast.Name):
-            sv = model.single_value(expr.id, model.scope_at(expr))
-            return sv is not None and self._is_path(model, sv[0], depth + 1)
-        return False
+    def _is_path(self, model, expr: ast.AST) -> bool:
+        return is_path_expr(model, expr)
 
     def _path_literal(self, expr: ast.AST, depth: int = 0) -> str | None:
         if depth > 6:
