@@ -139,3 +139,40 @@ def tainted_names(info, seeds: set[str], is_source) -> set[str]:
         if len(tainted) == before:
             break
     return tainted
+
+
+TRUSTED_KEYS = frozenset({"requestContext", "authorizer", "claims", "identity", "jwt"})
+NOT_REQUEST_PARAMS = frozenset({"self", "cls", "context", "ctx", "env"})
+
+
+def entry_params(ctx, info, reach) -> set[str]:
+    """:func:`request_params`, plus every parameter of a route/entry function (path and query
+    parameters of FastAPI/Flask routes are request data too), but not ``context``/``env``."""
+    params = request_params(ctx, info, reach)
+    if reach is not None and len(reach.chain) == 1:
+        args = info.node.args.posonlyargs + info.node.args.args + info.node.args.kwonlyargs
+        params |= {a.arg for a in args if a.arg not in NOT_REQUEST_PARAMS}
+    return params
+
+
+def reads_request(model, n, params: set[str]) -> bool:
+    """``n`` reads caller-supplied request data: a subscript/attribute/method chain on one of
+    ``params`` or on Flask's ``request``; reads of the authorizer's verified identity
+    (``requestContext.authorizer``, ``claims``) are not caller-supplied."""
+    if not isinstance(n, (ast.Attribute, ast.Subscript, ast.Call)):
+        return False
+    chain: list[ast.AST] = []
+    root = n
+    while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+        chain.append(root)
+        root = root.func if isinstance(root, ast.Call) else root.value
+    for link in chain:
+        if isinstance(link, ast.Attribute) and link.attr in TRUSTED_KEYS:
+            return False
+        if isinstance(link, ast.Subscript) and isinstance(link.slice, ast.Constant) and link.slice.value in TRUSTED_KEYS:
+            return False
+        if isinstance(link, ast.Call) and link.args and isinstance(link.args[0], ast.Constant) and link.args[0].value in TRUSTED_KEYS:
+            return False
+    if isinstance(root, ast.Name) and root.id in params:
+        return True
+    return any(isinstance(link, ast.Attribute) and (model.qualified_name(link) or "").startswith("flask.request") for link in chain)
