@@ -403,3 +403,51 @@ def threshold_ms(ctx) -> float:
 
 def describe_chain(chain: tuple[str, ...]) -> str:
     return " → ".join(chain)
+
+
+# --------------------------------------------------------------------------- narrowing (SLS503)
+@dataclass(frozen=True)
+class NarrowRow:
+    """One row of ``data/narrow-imports.tsv``: importing ``heavy`` where ``alternative`` would do.
+
+    same: name of ``heavy`` -> dotted name of the very same object in a lighter module (safe to
+    rewrite); similar: name -> a replacement doing the same job (advice only)."""
+
+    heavy: str
+    alternative: str
+    same: tuple[tuple[str, str], ...]
+    similar: tuple[tuple[str, str], ...]
+    heavy_ms: float
+    alt_ms: float
+    source: str
+    measured_with: str
+
+    @property
+    def saving_ms(self) -> float:
+        return self.heavy_ms - self.alt_ms
+
+
+@lru_cache(maxsize=1)
+def narrow_table() -> tuple[NarrowRow, ...]:
+    """The shipped narrow-import table (comment lines start with '#')."""
+    text = resources.files("sls_lint").joinpath("data/narrow-imports.tsv").read_text("utf-8")
+    rows: list[NarrowRow] = []
+    header: list[str] | None = None
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if header is None:
+            header = cols
+            continue
+        row = dict(zip(header, cols))
+
+        def pairs(field: str) -> tuple[tuple[str, str], ...]:
+            return tuple(tuple(p.split("=", 1)) for p in (row.get(field) or "").split() if "=" in p)  # type: ignore[misc]
+
+        try:
+            rows.append(NarrowRow(row["heavy"], row["alternative"], pairs("same"), pairs("similar"), float(row["heavy_ms"]),
+                                  float(row["alt_ms"]), row.get("source") or "measured", row.get("measured_with") or ""))
+        except (KeyError, ValueError):
+            continue
+    return tuple(rows)
