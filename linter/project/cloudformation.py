@@ -102,6 +102,7 @@ def _sam_function(ctx: Context, doc: DeploymentDoc, lines: list[str], base_dir: 
     if "InlineCode" in own:
         extra["inline"] = True
         extra["inline_line"] = _inline_line(doc, lines, ("Resources", logical, "Properties", "InlineCode"))
+        path = _inline_module(ctx, doc, logical, module)
     elif module is not None:
         code_uri = props.get("CodeUri", ".")
         if isinstance(code_uri, str) and not code_uri.startswith("s3://"):
@@ -143,6 +144,7 @@ def _cfn_function(ctx: Context, doc: DeploymentDoc, lines: list[str], base_dir: 
     if isinstance(code, dict) and "ZipFile" in code:
         extra["inline"] = True
         extra["inline_line"] = _inline_line(doc, lines, ("Resources", logical, "Properties", "Code", "ZipFile"))
+        path = _inline_module(ctx, doc, logical, module)
     elif isinstance(code, str) and not code.startswith("s3://"):
         # a local path, as `aws cloudformation package` / `sam deploy` accept
         path = ctx.resolve_module(posixpath.join(base_dir, code) if base_dir else code, module)
@@ -153,6 +155,15 @@ def _cfn_function(ctx: Context, doc: DeploymentDoc, lines: list[str], base_dir: 
     spec = _common(doc, logical, props, runtime)
     spec.update(handler_path=path, handler_callable=func, handler_module=module, extra=extra)
     return spec
+
+
+def _inline_module(ctx: Context, doc: DeploymentDoc, logical: str, module: str | None) -> str | None:
+    """The virtual module of inline code (sls_lint.inline), when the engine made one and the
+    handler names Lambda's ``index`` module."""
+    from sls_lint.inline import virtual_path
+
+    vpath = virtual_path(doc.path, str(logical))
+    return vpath if module == "index" and vpath in ctx.python_paths else None
 
 
 def _inline_line(doc: DeploymentDoc, lines: list[str], keypath: tuple) -> int | None:
