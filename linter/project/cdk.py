@@ -370,6 +370,10 @@ def _function(ctx: Context, doc: DeploymentDoc, info: ModuleInfo, sf: SourceFile
             arg = code.args[0] if code.args else None
             if arg is not None:
                 extra["inline_line"] = arg.lineno
+            from sls_lint.inline import virtual_path  # the engine's virtual module of the inline code
+
+            if module == "index" and virtual_path(sf.path, name) in ctx.python_paths:
+                path = virtual_path(sf.path, name)
         elif last in ("from_asset", "AssetCode") and isinstance(code, ast.Call) and code.args:
             where = _path_expr(info, code.args[0], file_dir)
             if where is None:
