@@ -126,3 +126,18 @@ def test_map_span_keeps_order():
     m = InlineModule("t.yaml#F", "t.yaml", "F", "a\nb", ((5, 4), (6, 4)))
     assert m.map_span(Span(2, 1, 2, 3)) == Span(6, 5, 6, 7)
     assert m.map_span(Span(9, 1, 9, 2)) == Span(6, 5, 6, 6)
+
+
+def test_runtime_package_install_in_inline_code(tmp_path):
+    # SLS504 sees inline code like a function's module: pip at import time of `index`
+    text = (
+        "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n"
+        "      Handler: index.handler\n      Code:\n        ZipFile: |\n          import subprocess, sys\n"
+        '          subprocess.check_call([sys.executable, "-m", "pip", "install", "requests"])\n\n'
+        "          def handler(event, context):\n              return 1\n"
+    )
+    (tmp_path / "template.yaml").write_text(text)
+    p = run(["check", "--no-cache", "--select", "SLS504", "--format", "json", "."], tmp_path)
+    assert [(d["path"], d["line"], d["column"], d["function"]) for d in json.loads(p.stdout)["diagnostics"]] == [
+        ("template.yaml", 10, 11, "F")
+    ]
