@@ -20,6 +20,9 @@ from .semantic import ModuleModel
 from .suppress import SuppressionIndex, parse_suppressions
 
 MAX_FIX_ROUNDS = 10
+# a source file larger than this is not analysed (SLS001): ast.parse alone needs ~180 bytes of
+# memory per byte of source (a 50 MB generated module took 9 GB and 2 minutes)
+MAX_SOURCE_CHARS = 5_000_000
 DEPLOYMENT_KINDS = ("serverless", "cloudformation", "vercel", "wrangler")
 
 
@@ -70,6 +73,9 @@ class SourceStore:
                 text, enc = read_source(self.abs(path))
                 self.encodings[path] = enc
                 self._cache[path] = text
+                if len(text) > MAX_SOURCE_CHARS:
+                    self.read_errors[path] = f"{path} is too large to analyse ({len(text) / 1e6:.1f} MB of text; the limit is {MAX_SOURCE_CHARS / 1e6:.0f} MB)"
+                    self._cache[path] = None
             except (OSError, UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
                 self.read_errors[path] = f"cannot read {path}: {exc}"
                 self._cache[path] = None
@@ -97,7 +103,8 @@ def parse_module(path: str, source: str) -> ParseOutcome:
         col = exc.offset or 1
         return ParseOutcome(None, (line, max(col, 1), f"SyntaxError: {exc.msg}"))
     except (ValueError, RecursionError, MemoryError) as exc:
-        return ParseOutcome(None, (1, 1, f"cannot parse: {exc}"))
+        detail = str(exc) or ("nesting too deep" if isinstance(exc, RecursionError) else type(exc).__name__)
+        return ParseOutcome(None, (1, 1, f"cannot parse: {detail}"))
     try:
         return ParseOutcome(ModuleModel(path, source, tree))
     except RecursionError:
@@ -277,6 +284,7 @@ class Analysis:
         self._shas: dict[str, str | None] = {}
         self._facts: Facts | None = None
         self._cached_facts: Facts | None = None
+        self.base_facts: Facts | None = None  # project model + call graph to reuse (same files)
         self._rules: list[Rule] | None = None
         self._dispatch_cache: dict[tuple[int, ...], dict[type, list]] = {}
         self.python_paths = [f.path for f in files if f.kind == "python"]
@@ -328,9 +336,14 @@ class Analysis:
         accessed: set[str] = set()
         self._recorders.append(accessed)
         try:
-            trees = _LazyTrees(self, self.python_paths)
-            project = build_project(self.root, self.files, trees)
-            reach = self.index.reachability(project.functions)
+            base = self.base_facts
+            if base is not None:  # the same files seen with another checked set (--diff-base)
+                project, reach = base.project, base.reach
+                accessed.update(base.deps)
+            else:
+                trees = _LazyTrees(self, self.python_paths)
+                project = build_project(self.root, self.files, trees)
+                reach = self.index.reachability(project.functions)
             self._facts = Facts(project, reach, {}, {})
             project_raw = self._project_diagnostics()
         finally:
@@ -442,6 +455,7 @@ class Analysis:
             self.stats.files_checked += 1
             text = self.store.text(f.path)
             if text is None:
+                results[f.path] = self._unreadable(f)
                 continue
             if self.cache is not None and facts is not None and f.path in facts.digests:
                 hit = self.cache.get_file(f.path, self.sha(f.path), facts.digests[f.path], self.sha)
@@ -539,6 +553,13 @@ class Analysis:
         for d in project_raw:
             out.setdefault(d.path, []).append(d)
         return out
+
+    def _unreadable(self, f: SourceFile) -> list[Diagnostic]:
+        """A checked file that cannot be read, decoded or held is a finding (SLS001), never a silent skip."""
+        msg = self.store.read_errors.get(f.path)
+        if msg is None or not self.config.is_enabled("SLS001") or self.config.is_ignored_in("SLS001", f.path):
+            return []
+        return [self._tool_diag("SLS001", f.path, Span.point(1, 1), msg)]
 
     def _tool_diag(self, code: str, path: str, span: Span, message: str) -> Diagnostic:
         meta = _rule_meta(code)
@@ -784,12 +805,9 @@ class Linter:
         return Cache(self.cache_dir(root), parts)
 
     def _analysis(self, root, files, checked, overlay, cache=None) -> Analysis:
-        from .inline import expand  # handler code inline in deployment files -> virtual modules
-
-        files, checked, overlay, attach = expand(root, files, checked, overlay)
         store = SourceStore(root, overlay)
         analysis = Analysis(self.config, root, files, checked, store, self.rules, cache=cache, jobs=self.jobs)
-        return attach(analysis)
+        return analysis
 
     # ------------------------------------------------------------------ API
     def lint(self, paths: Sequence[str] = (), *, overlay: Mapping[str, str] | None = None, stdin_path: str | None = None, **kw: Any) -> LintResult:
@@ -823,13 +841,16 @@ class Linter:
         if changed is not None:
             rel_changed = {os.path.relpath(os.path.abspath(os.path.join(self.cwd, p)), root).replace(os.sep, "/") for p in changed}
             full = self._analysis(root, files, checked, dict(work), cache)
-            checked = checked & affected_paths(full.facts(), rel_changed)
+            base_facts = full.facts()
+            checked = checked & affected_paths(base_facts, rel_changed)
         if shard is not None:
             checked = {p for p in checked if shard_of(p, shard[1]) == shard[0] - 1}
         originals: dict[str, str] = {}
         applied_total = 0
         failed: dict[str, None] = {}
         analysis = self._analysis(root, files, checked, work, cache)
+        if changed is not None:
+            analysis.base_facts = base_facts
         diags = analysis.run()
         rounds = 0
         while apply and rounds < MAX_FIX_ROUNDS:

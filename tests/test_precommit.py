@@ -58,7 +58,8 @@ def hook_repo(tmp_path_factory) -> Path:
     if not (REPO / ".git").exists():
         pytest.skip("not a git checkout")
     dest = tmp_path_factory.mktemp("hooks") / "sls-lint"
-    names = [n for n in git(REPO, "ls-files", "-z").split("\0") if n]
+    # tracked and untracked (not ignored) files: the working tree as it is now
+    names = [n for n in git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0") if n]
     for name in names + [".pre-commit-hooks.yaml"]:
         src = REPO / name
         if src.is_file():
