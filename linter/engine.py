@@ -805,9 +805,12 @@ class Linter:
         return Cache(self.cache_dir(root), parts)
 
     def _analysis(self, root, files, checked, overlay, cache=None) -> Analysis:
+        from .inline import expand  # handler code inline in deployment files -> virtual modules
+
+        files, checked, overlay, attach = expand(root, files, checked, overlay)
         store = SourceStore(root, overlay)
         analysis = Analysis(self.config, root, files, checked, store, self.rules, cache=cache, jobs=self.jobs)
-        return analysis
+        return attach(analysis)
 
     # ------------------------------------------------------------------ API
     def lint(self, paths: Sequence[str] = (), *, overlay: Mapping[str, str] | None = None, stdin_path: str | None = None, **kw: Any) -> LintResult:
