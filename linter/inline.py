@@ -237,9 +237,13 @@ def _string(node: ast.expr, constants: Mapping[str, ast.expr], depth: int = 0) -
 _MEMO: dict[tuple[str, str, str], list[InlineModule]] = {}
 
 
-def _modules_of(f: SourceFile, text: str) -> list[InlineModule]:
+def _modules_of(f: SourceFile, text: str, cache: Any = None) -> list[InlineModule]:
     key = (f.kind, f.path, hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest())
     found = _MEMO.get(key)
+    if found is None and cache is not None:  # the result cache: a warm run parses nothing
+        stored = cache.get_derived("inline", "\0".join(key))
+        if isinstance(stored, list) and all(isinstance(m, InlineModule) for m in stored):
+            found = _MEMO[key] = stored
     if found is None:
         try:
             if f.kind == "cloudformation":
@@ -251,10 +255,12 @@ def _modules_of(f: SourceFile, text: str) -> list[InlineModule]:
         if len(_MEMO) > 512:
             _MEMO.clear()
         _MEMO[key] = found
+        if cache is not None:
+            cache.put_derived("inline", "\0".join(key), found, keep=1024)
     return found
 
 
-def find_inline(files: list[SourceFile], text_of: Callable[[str], str | None]) -> list[InlineModule]:
+def find_inline(files: list[SourceFile], text_of: Callable[[str], str | None], cache: Any = None) -> list[InlineModule]:
     """Every inline Python handler body in the deployment files and CDK apps of ``files``."""
     out: list[InlineModule] = []
     for f in files:
@@ -265,7 +271,7 @@ def find_inline(files: list[SourceFile], text_of: Callable[[str], str | None]) -
             continue
         if f.kind != "cloudformation" and "aws_cdk" not in text:
             continue
-        out.extend(_modules_of(f, text))
+        out.extend(_modules_of(f, text, cache))
     seen: set[str] = set()
     unique = []
     for m in out:
@@ -280,7 +286,7 @@ def find_inline(files: list[SourceFile], text_of: Callable[[str], str | None]) -
 # ---------------------------------------------------------------------------------------------
 
 
-def expand(root: str, files: list[SourceFile], checked: set[str], overlay: Mapping[str, str]):
+def expand(root: str, files: list[SourceFile], checked: set[str], overlay: Mapping[str, str], cache: Any = None):
     """(files, checked, overlay, attach): the run's files plus one virtual module per inline
     body, and ``attach(analysis)`` that makes the analysis report their findings in the
     enclosing files."""
@@ -294,7 +300,7 @@ def expand(root: str, files: list[SourceFile], checked: set[str], overlay: Mappi
         except (OSError, UnicodeDecodeError):
             return None
 
-    modules = find_inline(files, text_of)
+    modules = find_inline(files, text_of, cache)
     if not modules:
         return files, checked, overlay, lambda analysis: analysis
     by_path = {f.path: f for f in files}
