@@ -57,9 +57,10 @@ class Unencodable(Exception):
 def _classes() -> dict[str, type]:
     from .callgraph import Reach
     from .core import Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger
+    from .inline import InlineModule
     from .project.model import DeploymentDoc, Project, Tagged
 
-    return {c.__name__: c for c in (Reach, Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger, DeploymentDoc, Project, Tagged)}
+    return {c.__name__: c for c in (Reach, Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger, DeploymentDoc, Project, Tagged, InlineModule)}
 
 
 def encode(value: Any) -> Any:
@@ -257,9 +258,9 @@ class Cache:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def put_derived(self, kind: str, key: str, value: Any) -> bool:
+    def put_derived(self, kind: str, key: str, value: Any, *, keep: int = MAX_FACTS_ENTRIES) -> bool:
         """Store ``value`` (plain data or sls-lint's own dataclasses) under ``key``; the latest
-        few keys per kind are kept."""
+        ``keep`` keys per kind are kept."""
         try:
             encoded = encode(value)
         except Unencodable:
@@ -267,7 +268,7 @@ class Cache:
         table = self.derived.setdefault(kind, {})
         table.pop(key, None)
         table[key] = encoded
-        while len(table) > MAX_FACTS_ENTRIES:
+        while len(table) > keep:
             table.pop(next(iter(table)))
         self.dirty = True
         return True

@@ -807,7 +807,7 @@ class Linter:
     def _analysis(self, root, files, checked, overlay, cache=None) -> Analysis:
         from .inline import expand  # handler code inline in deployment files -> virtual modules
 
-        files, checked, overlay, attach = expand(root, files, checked, overlay)
+        files, checked, overlay, attach = expand(root, files, checked, overlay, cache=cache)
         store = SourceStore(root, overlay)
         analysis = Analysis(self.config, root, files, checked, store, self.rules, cache=cache, jobs=self.jobs)
         return attach(analysis)

@@ -53,6 +53,10 @@ class ParseCounter:
         return wrapper
 
     def reset(self):
+        """The parses since the last reset; in-process memos are dropped, as in a new process."""
+        import sls_lint.inline
+
+        sls_lint.inline._MEMO.clear()
         n, self.count = self.count, 0
         return n
 
