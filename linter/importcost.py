@@ -39,11 +39,11 @@ class CostEntry:
     includes: tuple[str, ...] = ()
 
 
-@lru_cache(maxsize=1)
-def base_table() -> dict[str, CostEntry]:
-    """The shipped table: module -> entry (comment lines start with '#')."""
-    text = resources.files("sls_lint").joinpath("data/import-costs.tsv").read_text("utf-8")
-    table: dict[str, CostEntry] = {}
+def _tsv_rows(name: str) -> list[dict[str, str]]:
+    """Rows of a tab-separated table shipped in ``sls_lint/data`` (first non-comment line is the
+    header; lines starting with '#' are comments)."""
+    text = resources.files("sls_lint").joinpath(f"data/{name}").read_text("utf-8")
+    rows: list[dict[str, str]] = []
     header: list[str] | None = None
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
@@ -52,7 +52,15 @@ def base_table() -> dict[str, CostEntry]:
         if header is None:
             header = cols
             continue
-        row = dict(zip(header, cols))
+        rows.append(dict(zip(header, cols)))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def base_table() -> dict[str, CostEntry]:
+    """The shipped table: module -> entry (comment lines start with '#')."""
+    table: dict[str, CostEntry] = {}
+    for row in _tsv_rows("import-costs.tsv"):
         try:
             ms = float(row.get("median_ms") or 0)
         except ValueError:
@@ -427,26 +435,18 @@ class NarrowRow:
         return self.heavy_ms - self.alt_ms
 
 
+def _pairs(row: dict[str, str], field: str) -> tuple[tuple[str, str], ...]:
+    """``a=x b=y`` -> (("a", "x"), ("b", "y"))."""
+    return tuple((k, v) for k, _, v in (p.partition("=") for p in (row.get(field) or "").split()) if v)
+
+
 @lru_cache(maxsize=1)
 def narrow_table() -> tuple[NarrowRow, ...]:
     """The shipped narrow-import table (comment lines start with '#')."""
-    text = resources.files("sls_lint").joinpath("data/narrow-imports.tsv").read_text("utf-8")
     rows: list[NarrowRow] = []
-    header: list[str] | None = None
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        cols = line.split("\t")
-        if header is None:
-            header = cols
-            continue
-        row = dict(zip(header, cols))
-
-        def pairs(field: str) -> tuple[tuple[str, str], ...]:
-            return tuple(tuple(p.split("=", 1)) for p in (row.get(field) or "").split() if "=" in p)  # type: ignore[misc]
-
+    for row in _tsv_rows("narrow-imports.tsv"):
         try:
-            rows.append(NarrowRow(row["heavy"], row["alternative"], pairs("same"), pairs("similar"), float(row["heavy_ms"]),
+            rows.append(NarrowRow(row["heavy"], row["alternative"], _pairs(row, "same"), _pairs(row, "similar"), float(row["heavy_ms"]),
                                   float(row["alt_ms"]), row.get("source") or "measured", row.get("measured_with") or ""))
         except (KeyError, ValueError):
             continue
