@@ -154,7 +154,9 @@ class _State:
         return isinstance(expr, ast.Call) and client_kind(canonical(self.model.call_name(expr))) is not None
 
     # ------------------------------------------------------------------ module-level roots
-    def root(self, expr: ast.AST) -> tuple[ast.Name, list[ast.AST]] | None:
+    def rooted(self, expr: ast.AST) -> tuple[ast.Name, str, list[str], list[ast.AST]] | None:
+        """(root name, kind of its module-level binding, attribute names, subscript keys) of an
+        ``a.b[k].c`` chain whose root is module-level state; None otherwise."""
         chain: list[ast.AST] = []
         cur = expr
         while isinstance(cur, (ast.Attribute, ast.Subscript)):
@@ -162,7 +164,12 @@ class _State:
             cur = cur.value
         if not isinstance(cur, ast.Name):
             return None
-        return cur, list(reversed(chain))
+        binding = self.module_binding(cur)
+        if binding is None:
+            return None
+        chain.reverse()
+        return (cur, binding[0], [c.attr for c in chain if isinstance(c, ast.Attribute)],
+                [c.slice for c in chain if isinstance(c, ast.Subscript)])
 
     def module_binding(self, name: ast.Name) -> tuple[str, ast.AST | None] | None:
         """(kind, value) of a module-level binding of ``name``: kind is container, session,
@@ -188,15 +195,10 @@ class _State:
     def check(self, n: ast.AST):
         model = self.model
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in MUTATORS:
-            got = self.root(n.func.value)
+            got = self.rooted(n.func.value)
             if got is None:
                 return None
-            name, chain = got
-            binding = self.module_binding(name)
-            if binding is None:
-                return None
-            kind, _ = binding
-            attrs = [c.attr for c in chain if isinstance(c, ast.Attribute)]
+            name, kind, attrs, _keys = got
             if kind == "container" and not attrs or kind == "session" and attrs[:1] and attrs[0] in SESSION_STATE:
                 args = list(n.args) + [k.value for k in n.keywords]
                 if any(self.is_client(a) for a in args):
@@ -236,16 +238,10 @@ class _State:
             return None
         if not isinstance(t, (ast.Attribute, ast.Subscript)):
             return None
-        got = self.root(t)
+        got = self.rooted(t)
         if got is None:
             return None
-        name, chain = got
-        binding = self.module_binding(name)
-        if binding is None:
-            return None
-        kind, _ = binding
-        attrs = [c.attr for c in chain if isinstance(c, ast.Attribute)]
-        keys = [c.slice for c in chain if isinstance(c, ast.Subscript)]
+        name, kind, attrs, keys = got
         src = self.source(value) or next((s for s in (self.source(k) for k in keys) if s), None)
         if not src:
             return None
