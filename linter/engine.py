@@ -20,7 +20,7 @@ from .semantic import ModuleModel
 from .suppress import SuppressionIndex, parse_suppressions
 
 MAX_FIX_ROUNDS = 10
-# a source file larger than this is not analysed (SLS001): ast.parse alone needs ~180 bytes of
+# a Python file larger than this is not analysed (SLS001): ast.parse alone needs ~180 bytes of
 # memory per byte of source (a 50 MB generated module took 9 GB and 2 minutes)
 MAX_SOURCE_CHARS = 5_000_000
 DEPLOYMENT_KINDS = ("serverless", "cloudformation", "vercel", "wrangler")
@@ -73,7 +73,7 @@ class SourceStore:
                 text, enc = read_source(self.abs(path))
                 self.encodings[path] = enc
                 self._cache[path] = text
-                if len(text) > MAX_SOURCE_CHARS:
+                if len(text) > MAX_SOURCE_CHARS and path.endswith((".py", ".pyw")):
                     self.read_errors[path] = f"{path} is too large to analyse ({len(text) / 1e6:.1f} MB of text; the limit is {MAX_SOURCE_CHARS / 1e6:.0f} MB)"
                     self._cache[path] = None
             except (OSError, UnicodeDecodeError, LookupError, SyntaxError, ValueError) as exc:
