@@ -3,11 +3,14 @@
 ``read_source`` decodes without translating line breaks, so fixes run on the real text and
 ``write_source`` writes it back byte for byte where nothing changed. Writes are atomic: a
 temporary file in the same folder, flushed to disk, then ``os.replace`` over the original, with
-the original's permission bits.
+the original's permission bits. A write never replaces a file whose bytes changed since they
+were read (by ``read_source`` in this process, or as given in ``expected``): it raises
+:class:`FileChangedError` and leaves the file alone.
 """
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import os
 import re
@@ -18,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+# real path -> digest of the bytes read_source last returned text for (checked before a write)
+_READ_DIGESTS: dict[str, bytes] = {}
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 
 
@@ -57,16 +62,43 @@ def encode_source(text: str, encoding: Encoding) -> bytes:
     return codecs.BOM_UTF8 + data if encoding.bom else data
 
 
+class FileChangedError(OSError):
+    """The file on disk is not what was read: someone changed it meanwhile, so it is not written."""
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _open_regular(path: str, flags: int) -> int:
+    """Open without blocking and refuse anything but a regular file (a FIFO named ``x.py`` would
+    block the run forever; a device would never end)."""
+    fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"not a regular file: {path}")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def read_source(path: str | os.PathLike[str]) -> tuple[str, Encoding]:
     p = Path(path)
-    return decode_source(p.read_bytes(), python=p.suffix.lower() in PYTHON_SUFFIXES)
+    with open(p, "rb", opener=_open_regular) as handle:
+        data = handle.read()
+    _READ_DIGESTS[os.path.realpath(p)] = _digest(data)
+    return decode_source(data, python=p.suffix.lower() in PYTHON_SUFFIXES)
 
 
-def write_source(path: str | os.PathLike[str], text: str, encoding: Encoding) -> None:
+def write_source(path: str | os.PathLike[str], text: str, encoding: Encoding, *, expected: bytes | None = None) -> None:
     """Atomically replace the file with ``text`` stored as ``encoding`` (line breaks as given).
 
     The text is encoded before anything is touched, so a text the encoding cannot hold raises
     UnicodeEncodeError and leaves the file as it was. A symlink is followed: its target is written.
+    Right before the replace, the file's bytes are compared with ``expected`` (or, by default,
+    with what ``read_source`` last read from it): when they differ, FileChangedError is raised
+    and nothing is written.
     """
     data = encode_source(text, encoding)
     target = Path(os.path.realpath(path))
@@ -81,10 +113,24 @@ def write_source(path: str | os.PathLike[str], text: str, encoding: Encoding) ->
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        _check_unchanged(target, expected)
         os.replace(tmp, target)
+        _READ_DIGESTS[str(target)] = _digest(data)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+
+
+def _check_unchanged(target: Path, expected: bytes | None) -> None:
+    want = _digest(expected) if expected is not None else _READ_DIGESTS.get(str(target))
+    if want is None:
+        return  # never read here and nothing given: a new file, or a caller that knows
+    try:
+        now = _digest(target.read_bytes())
+    except FileNotFoundError:
+        now = None
+    if now != want:
+        raise FileChangedError(f"{target} changed on disk since it was read; not written (run again)")
