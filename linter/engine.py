@@ -612,10 +612,14 @@ class Analysis:
 # ---------------------------------------------------------------------------------------------
 
 _WORKER: Analysis | None = None
+_PARENT: Analysis | None = None  # set just before forking: the workers inherit it, parsed modules included
 
 
-def _worker_init(payload: tuple) -> None:
+def _worker_init(payload: tuple | None) -> None:
     global _WORKER
+    if payload is None:  # forked: the parent's analysis (facts built, modules parsed) is here already
+        _WORKER = _PARENT
+        return
     config, root, files, checked, overlay, rules, facts = payload
     analysis = Analysis(config, root, files, checked, SourceStore(root, overlay), rules)
     analysis._facts = facts
@@ -641,23 +645,30 @@ def _parallel(analysis: Analysis, files: list[SourceFile], jobs: int):
     import threading
     from concurrent.futures import ProcessPoolExecutor
 
+    global _PARENT
     facts = analysis.facts()
-    payload = (
-        analysis.config,
-        analysis.root,
-        analysis.files,
-        analysis.checked,
-        dict(analysis.store.overlay),
-        analysis.rule_classes,
-        Facts(facts.project, facts.reach, facts.project_raw, {}, {}),
-    )
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+    payload = None
+    if method != "fork":
+        payload = (
+            analysis.config,
+            analysis.root,
+            analysis.files,
+            analysis.checked,
+            dict(analysis.store.overlay),
+            analysis.rule_classes,
+            Facts(facts.project, facts.reach, facts.project_raw, {}, {}),
+        )
     paths = [f.path for f in files]
     size = max(1, -(-len(paths) // (jobs * 4)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_init, initargs=(payload,)) as pool:
-        for batch in pool.map(_worker_run, chunks):
-            yield from batch
+    _PARENT = analysis
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_init, initargs=(payload,)) as pool:
+            for batch in pool.map(_worker_run, chunks):
+                yield from batch
+    finally:
+        _PARENT = None
 
 
 class _LazyTrees(Mapping):

@@ -90,3 +90,18 @@ def test_cli_jobs(tree):
     assert run("--jobs", "2") == run("--jobs", "1")
     p = subprocess.run([sys.executable, "-m", "sls_lint.cli", "check", "--jobs", "0", "."], cwd=tree, capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "--jobs" in p.stderr
+
+
+def test_spawned_workers_give_the_same_results(tree, tmp_path, monkeypatch):
+    """Where fork is not safe (threads running, or no fork on the platform) workers are spawned
+    and get the facts by pickling; the results are the same."""
+    import threading
+
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("SLS_LINT_TEST_PIDS", str(pids))
+    monkeypatch.setattr(engine, "_worker_run", _recording_worker_run)
+    one = lint(tree, 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    many = lint(tree, 2)
+    assert pids.exists() and os.getpid() not in {int(x) for x in pids.read_text().split()}
+    assert many.diagnostics == one.diagnostics
