@@ -573,8 +573,10 @@ class Analysis:
         def enabled(code: str) -> bool:
             return cfg.is_enabled(code) and not cfg.is_ignored_in(code, f.path)
 
-        ranges, comment_only = _statement_ranges(model) if model is not None else ({}, set())
-        sup = SuppressionIndex(parse_suppressions(text, python=f.kind == "python"), ranges, comment_only)
+        sups = parse_suppressions(text, python=f.kind == "python")
+        # statement ranges only matter for a file that has suppressions (most have none: a full walk saved)
+        ranges, comment_only = _statement_ranges(model) if (model is not None and sups) else ({}, set())
+        sup = SuppressionIndex(sups, ranges, comment_only)
         kept: list[Diagnostic] = []
         seen: set[tuple] = set()
         for d in raw:
