@@ -252,3 +252,25 @@ def test_derived_values_roundtrip_and_persist(tmp_path):
     c.save()
     again = cache_mod.Cache(str(tmp_path / "c"), ["k"])
     assert again.get_derived("inline", "abc") == [("t.yaml#F", "t.yaml", "F", "code", ((3, 4),))]
+
+
+def test_warm_run_in_a_new_process_hits(tree):
+    """Keys must not depend on anything process-specific (hash randomization, memo state)."""
+    script = (
+        "import sys, json\n"
+        "from sls_lint.config import load_config\n"
+        "from sls_lint.rule import all_options\n"
+        "from sls_lint.engine import Linter\n"
+        "root = sys.argv[1]\n"
+        "cfg = load_config(None, start=root, rule_options=all_options(), overrides={'select': ['ALL']})\n"
+        "r = Linter(cfg, cwd=root, cache=True).lint([root])\n"
+        "print(json.dumps([r.stats.files_checked, r.stats.files_from_cache, len(r.diagnostics)]))\n"
+    )
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        p = subprocess.run([sys.executable, "-c", script, str(tree)], capture_output=True, text=True, timeout=300, env=env)
+        assert p.returncode == 0, p.stderr
+        runs.append(json.loads(p.stdout))
+    (checked, cached0, n0), (checked1, cached1, n1) = runs
+    assert cached0 == 0 and cached1 == checked1 == checked and n0 == n1
