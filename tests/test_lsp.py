@@ -321,3 +321,14 @@ def test_tcp(tmp_path):
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def test_deployment_file_buffer_is_linted_from_the_buffer(lsp, tmp_path):
+    (tmp_path / "app.py").write_text("def main(event, context):\n    return 1\n")
+    sls = tmp_path / "serverless.yml"
+    sls.write_text("service: s\n")  # on disk: nothing to report
+    lsp.start(tmp_path)
+    text = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  api:\n    handler: app.main\n"
+    lsp.notify("textDocument/didOpen", {"textDocument": {"uri": uri(sls), "languageId": "yaml", "version": 1, "text": text}})
+    ds = lsp.diagnostics(uri(sls), lambda ds: bool(ds))
+    assert ds and all(d["code"].startswith("SLS") and d["range"]["start"]["line"] < 7 for d in ds)
