@@ -128,6 +128,8 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
         start = os.path.dirname(start)
     if write_baseline and not baseline_path:
         _fail("--write-baseline needs --baseline FILE (where to write it)")
+    if write_baseline and (diff_base or shard or stdin_filename):
+        _fail("--write-baseline records the findings of the whole project: it cannot be combined with --diff-base, --shard or --stdin-filename")
     shard_pair = _parse_shard(shard) if shard else None
     config = _load_config(config_path, start, overrides)
     linter = Linter(config, cwd=cwd, cache=not no_cache and not stdin_filename, jobs=jobs or config.jobs or os.cpu_count() or 1)

@@ -111,3 +111,10 @@ def test_baseline_scope_limits_stale(tmp_path):
     b = Baseline.from_diagnostics(str(tmp_path / "b.json"), [d], str(tmp_path))
     assert [e.path for e in b.compare([], str(tmp_path)).stale] == ["a.py"]
     assert b.compare([], str(tmp_path), checked=["other.py"]).stale == []
+
+
+def test_partial_runs_cannot_write_a_baseline(tmp_path):
+    (tmp_path / "handler.py").write_text(BAD)
+    for extra in (["--shard", "1/2"], ["--diff-base", "HEAD"]):
+        p = run(tmp_path, "--baseline", "b.json", "--write-baseline", *extra, ".")
+        assert p.returncode == 2 and "whole project" in p.stderr and not (tmp_path / "b.json").exists()
