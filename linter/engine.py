@@ -5,6 +5,7 @@ the LSP server and the advisor are thin shells over :class:`Linter`.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import os
 import posixpath
@@ -123,7 +124,7 @@ class ModuleContext:
         self.config = engine.config
         self._sink = sink
         self.rule: Rule | None = None
-        self.functions_here: list[Function] = [f for f in engine.project.functions if f.handler_path == model.path]
+        self.functions_here: list[Function] = list(engine.functions_by_handler().get(model.path, ()))
 
     def option(self, name: str) -> Any:
         return self.config.option(name)
@@ -246,6 +247,59 @@ class Facts:
     digests: dict = field(default_factory=dict)  # path -> digest of the facts that file sees
 
 
+class _GCTuning:
+    """Collector settings for one engine run (re-entrant; the LSP and the API benefit too).
+
+    Every parsed module stays alive for the whole run (cross-module rules look into it), so
+    the default collector rescans all trees again and again: the run gets superlinear. While a
+    run is active, each freshly built model is moved to the permanent generation
+    (``gc.freeze``) so later collections skip it, and the young-generation threshold is raised.
+    At the end everything is unfrozen and the thresholds restored, so cyclic garbage from the
+    run is still collected in long-lived processes (the LSP)."""
+
+    depth = 0
+    saved: tuple[int, ...] | None = None
+
+    def __enter__(self) -> "_GCTuning":
+        cls = type(self)
+        if cls.depth == 0 and gc.isenabled():
+            cls.saved = gc.get_threshold()
+            gc.set_threshold(max(cls.saved[0], 20_000), max(cls.saved[1], 20), max(cls.saved[2], 50))
+        cls.depth += 1
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        cls = type(self)
+        cls.depth -= 1
+        if cls.depth == 0 and cls.saved is not None:
+            gc.unfreeze()
+            gc.set_threshold(*cls.saved)
+            cls.saved = None
+
+    @classmethod
+    def settle(cls) -> None:
+        """Called after a module's model is built: move what exists now out of the collector's way."""
+        if cls.saved is not None:
+            gc.freeze()
+
+
+def walk_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node under ``tree`` in exactly :func:`ast.walk`'s order (breadth first), ~2.5x faster."""
+    out: list[ast.AST] = [tree]
+    append = out.append
+    AST = ast.AST
+    for node in out:  # the list grows while it is iterated: a breadth-first queue
+        for name in node._fields:
+            v = getattr(node, name, None)
+            if isinstance(v, AST):
+                append(v)
+            elif v.__class__ is list:
+                for x in v:
+                    if isinstance(x, AST):
+                        append(x)
+    return out
+
+
 PARALLEL_MIN_FILES = 48  # fewer files than this are analysed in-process (worker start-up costs more)
 
 
@@ -286,6 +340,7 @@ class Analysis:
         self._cached_facts: Facts | None = None
         self.base_facts: Facts | None = None  # project model + call graph to reuse (same files)
         self._rules: list[Rule] | None = None
+        self._by_handler: tuple[Any, dict[str, list[Function]]] | None = None
         self._dispatch_cache: dict[tuple[int, ...], dict[type, list]] = {}
         self.python_paths = [f.path for f in files if f.kind == "python"]
         self._known_paths = {f.path for f in files}
@@ -419,6 +474,16 @@ class Analysis:
                 self._shas[path] = file_sha(self.store.abs(path))
         return self._shas[path]
 
+    def functions_by_handler(self) -> dict[str, list[Function]]:
+        """The project's functions grouped by handler file (built once per project model)."""
+        project = self.project
+        if self._by_handler is None or self._by_handler[0] is not project:
+            groups: dict[str, list[Function]] = {}
+            for fn in project.functions:
+                groups.setdefault(fn.handler_path, []).append(fn)
+            self._by_handler = (project, groups)
+        return self._by_handler[1]
+
     def is_test_path(self, path: str) -> bool:
         return self.config.is_test_path(path)
 
@@ -432,6 +497,7 @@ class Analysis:
                 if outcome.error:
                     self.parse_errors[path] = outcome.error
                 self._models[path] = outcome.model
+                _GCTuning.settle()
         return self._models[path]
 
     # ------------------------------------------------------------------ running
@@ -526,7 +592,7 @@ class Analysis:
         for r in active:
             ctx.rule = r
             r.begin_module(ctx)
-        for node in ast.walk(model.tree):
+        for node in walk_nodes(model.tree):
             handlers = dispatch.get(type(node))
             if handlers:
                 for r, fn in handlers:
@@ -848,6 +914,20 @@ class Linter:
         affect (see :func:`affected_paths`). ``shard=(k, n)``: check only the files that fall in
         shard ``k`` of ``n`` (1-based; a stable hash of the path, so shards never overlap and
         together cover the run)."""
+        with _GCTuning():
+            return self._fix(paths, overlay=overlay, stdin_path=stdin_path, apply=apply, unsafe=unsafe, changed=changed, shard=shard)
+
+    def _fix(
+        self,
+        paths: Sequence[str],
+        *,
+        overlay: Mapping[str, str] | None,
+        stdin_path: str | None,
+        apply: bool,
+        unsafe: bool,
+        changed: Sequence[str] | None,
+        shard: tuple[int, int] | None,
+    ) -> LintResult:
         root, files, checked, errors, context = self._collect(paths, stdin_path)
         work: dict[str, str] = {}
         if overlay:
@@ -929,19 +1009,31 @@ class Linter:
         return result
 
     def write(self, result: LintResult) -> list[str]:
-        """Write fixed files atomically, keeping encoding, BOM and newline style."""
-        from .writer import read_source, write_source
+        """Write fixed files atomically, keeping encoding, BOM and newline style. Returns the
+        paths written: a file whose bytes changed on disk since they were read is skipped (left
+        as the user saved it) and the others are still written; callers compare the returned
+        paths with ``result.fixed_sources`` to report the skipped ones."""
+        from .writer import FileChangedError, read_source, write_source
 
         written = []
-        for abs_path, (_before, after) in sorted(result.fixed_sources.items()):
+        for abs_path, (before, after) in sorted(result.fixed_sources.items()):
             enc = getattr(self, "_last_encodings", {}).get(abs_path)
-            if enc is None:
-                _, enc = read_source(abs_path)
-            write_source(abs_path, after, enc)
+            try:
+                if enc is None:
+                    now, enc = read_source(abs_path)
+                    if now != before:  # read afresh: it must still be what was fixed
+                        raise FileChangedError(abs_path)
+                write_source(abs_path, after, enc)
+            except FileChangedError:
+                continue
             written.append(abs_path)
         return written
 
     def functions(self, paths: Sequence[str] = ()) -> list[Function]:
+        with _GCTuning():
+            return self._functions(paths)
+
+    def _functions(self, paths: Sequence[str]) -> list[Function]:
         root, files, checked, errors, context = self._collect(paths, None)
         cache = self._open_cache(root)
         analysis = self._analysis(root, files, checked, {}, cache)
