@@ -138,6 +138,7 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
         overlay = {stdin_filename: sys.stdin.read()}
     changed = _changed_since(diff_base, start, config) if diff_base else None
     apply = fix or diff
+    exit_code_floor = 0  # 1 when a fix could not be written (its findings remain on disk)
     result = linter.fix(paths, overlay=overlay, stdin_path=stdin_filename, apply=apply, unsafe=unsafe_fixes, changed=changed, shard=shard_pair)
     for err in result.errors:
         click.echo(f"sls-lint: warning: {err}", err=True)
@@ -162,7 +163,11 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
             (_before, after), = result.fixed_sources.values()
             click.echo(after, nl=False)
         else:
-            linter.write(result)
+            written = set(linter.write(result))
+            for abs_path in sorted(set(result.fixed_sources) - written):
+                # the user saved it meanwhile: left as saved, so its findings remain (exit 1)
+                click.echo(f"sls-lint: warning: {os.path.relpath(abs_path, cwd)} changed while sls-lint was fixing it; not written", err=True)
+                exit_code_floor = 1
     diagnostics = result.diagnostics
     if baseline_path:
         from .baseline import Baseline, BaselineError
@@ -211,7 +216,7 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
         stream_err = bool(stdin_filename and fix)
         click.echo(report, nl=not report.endswith("\n"), err=stream_err)
     threshold = Severity(fail_on or config.fail_on or "info").rank
-    if exit_zero or not any(d.severity.rank >= threshold for d in diagnostics):
+    if exit_zero or not (any(d.severity.rank >= threshold for d in diagnostics) or exit_code_floor):
         return 0
     return 1
 
