@@ -65,3 +65,66 @@ def test_linter_write_returns_only_what_it_wrote(tmp_path):
     written = linter.write(result)
     assert [os.path.basename(p) for p in written] == ["b.py"]
     assert (tmp_path / "a.py").read_text() == "x = 1\n"
+
+
+# --------------------------------------------------------------------------- 2. non-UTF-8 file names
+@pytest.fixture
+def latin1_named(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    src = b"import requests\n\n\ndef handler(event, context):\n    return requests.get('https://x')\n"
+    try:
+        with open(os.path.join(os.fsencode(root), b"caf\xe9.py"), "wb") as fh:
+            fh.write(src)
+        with open(os.path.join(os.fsencode(root), b"bad\xe9.py"), "wb") as fh:
+            fh.write(b"def f(:\n")
+    except (OSError, UnicodeError):
+        pytest.skip("this filesystem refuses file names that are not UTF-8")
+    if not any(b"\xe9" in name for name in os.listdir(os.fsencode(root))):
+        pytest.skip("this filesystem rewrote the non-UTF-8 file name")
+    (root / "good.py").write_text(src.decode())
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "github", "text"])
+def test_non_utf8_file_name_gives_valid_utf8_output(latin1_named, fmt):
+    p = run(latin1_named, "check", ".", "--no-cache", "--format", fmt)
+    assert p.returncode == 1, p.stderr.decode(errors="replace")
+    assert b"Traceback" not in p.stderr and b"internal error" not in p.stderr, p.stderr
+    out = p.stdout.decode("utf-8")  # strict: raises on invalid UTF-8
+    assert "caf\\xe9.py" in out.replace("\\\\", "\\"), out  # (JSON doubles the backslash)
+    assert "good.py" in out  # nothing else in the run is lost
+    if fmt == "json":
+        diags = json.loads(out)["diagnostics"]
+        assert {d["path"] for d in diags} == {"bad\\xe9.py", "caf\\xe9.py", "good.py"}
+        bad = [d for d in diags if d["path"] == "bad\\xe9.py"]
+        assert bad[0]["code"] == "SLS001" and "bad\\xe9.py" in bad[0]["message"]
+        caf = [d for d in diags if d["path"] == "caf\\xe9.py"][0]
+        assert caf["function"] == "caf\\xe9.py:handler"
+    if fmt == "sarif":
+        doc = json.loads(out)
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]}
+        assert uris == {"bad%E9.py", "caf%E9.py", "good.py"}  # percent-encoded bytes of the real name
+        texts = [r["message"]["text"] for r in doc["runs"][0]["results"]]
+        assert any("caf\\xe9.py" in t for t in texts), texts
+    if fmt == "junit":
+        import xml.etree.ElementTree as ET
+
+        names = {s.get("name") for s in ET.fromstring(p.stdout).iter("testsuite")}
+        assert "caf\\xe9.py" in names, names
+
+
+def test_non_utf8_file_name_to_output_file(latin1_named, tmp_path):
+    out = tmp_path / "report.json"
+    p = run(latin1_named, "check", ".", "--no-cache", "--format", "json", "--output-file", str(out))
+    assert p.returncode == 1 and b"internal error" not in p.stderr, p.stderr
+    paths = {d["path"] for d in json.loads(out.read_bytes().decode("utf-8"))["diagnostics"]}
+    assert "caf\\xe9.py" in paths
+
+
+def test_escape_undecodable_keeps_valid_text():
+    from sls_lint.reporters import escape_undecodable
+
+    assert escape_undecodable("café/ünï.py") == "café/ünï.py"
+    assert escape_undecodable(os.fsdecode(b"a\xe9\xff.py")) == "a\\xe9\\xff.py"
+    assert escape_undecodable("x\ud800") == "x\\ud800"

@@ -8,6 +8,7 @@ format is one new module.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -53,3 +54,33 @@ def get_reporter(name: str) -> Reporter:
 def ordered(diagnostics: Sequence[Diagnostic]) -> list[tuple[int, Diagnostic]]:
     """(original index, diagnostic) sorted by path, line, column, code: the index keys ``edits``."""
     return sorted(enumerate(diagnostics), key=lambda pair: (pair[1].sort_key(), pair[0]))
+
+
+# Lone surrogates: os.fsdecode turns a file-name byte that is not UTF-8 into U+DC80..U+DCFF
+# (surrogateescape); no UTF-8 output can hold them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: "re.Match[str]") -> str:
+    code = ord(match.group(0))
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def escape_undecodable(text: str) -> str:
+    """``text`` as valid Unicode for any output: a byte of a non-UTF-8 file name (``caf\\xe9.py``
+    read through ``os.fsdecode``) becomes the four characters ``\\xe9``, like Python's
+    ``backslashreplace``; any other lone surrogate ``\\uXXXX``. Everything else is unchanged."""
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(_escape_surrogate, text)
+
+
+def escape_tree(value: Any) -> Any:
+    """:func:`escape_undecodable` on every string (keys too) of a JSON-like value."""
+    if isinstance(value, str):
+        return escape_undecodable(value)
+    if isinstance(value, dict):
+        return {escape_tree(k): escape_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [escape_tree(v) for v in value]
+    return value

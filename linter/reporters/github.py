@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Sequence
 
 from sls_lint.core import Diagnostic
-from sls_lint.reporters import ReportContext, ordered
+from sls_lint.reporters import ReportContext, escape_undecodable, ordered
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape_undecodable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

@@ -1,7 +1,8 @@
 """``--format json``: the contract of DESIGN.md ("Contract for tools and people").
 
 ``{"version": str, "diagnostics": [...]}``, sorted by path, line, column, code. ``fix`` is null
-or ``{"applicability", "title"}``, plus ``"edits"`` when the run asked to show fixes.
+or ``{"applicability", "title"}``, plus ``"edits"`` when the run asked to show fixes. A byte of
+a file name that is not UTF-8 is written as the four characters ``\\xNN`` (``caf\\xe9.py``).
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 from typing import Any, Sequence
 
 from sls_lint.core import Diagnostic, TextEdit
-from sls_lint.reporters import ReportContext, ordered
+from sls_lint.reporters import ReportContext, escape_tree, ordered
 
 
 def edit_to_dict(e: TextEdit) -> dict[str, Any]:
@@ -42,4 +43,5 @@ def render(diagnostics: Sequence[Diagnostic], *, context: ReportContext) -> str:
         "version": context.version,
         "diagnostics": [diagnostic_to_dict(i, d, context) for i, d in ordered(diagnostics)],
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    # a non-UTF-8 file name (and a message quoting it) is escaped, so the output is valid UTF-8
+    return json.dumps(escape_tree(payload), indent=2, ensure_ascii=False) + "\n"

@@ -11,15 +11,16 @@ from itertools import groupby
 from typing import Sequence
 
 from sls_lint.core import Diagnostic
-from sls_lint.reporters import ReportContext, ordered
+from sls_lint.reporters import ReportContext, escape_undecodable, ordered
 from sls_lint.reporters.sarif import redact
 
 _XML_BAD = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 
 
 def _clean(text: str) -> str:
-    """XML 1.0 cannot hold most control characters: drop them (a message may quote source)."""
-    return redact(text).translate(_XML_BAD)
+    """XML 1.0 cannot hold most control characters: drop them (a message may quote source); a
+    non-UTF-8 file-name byte is written as ``\\xNN``."""
+    return escape_undecodable(redact(text)).translate(_XML_BAD)
 
 
 def render(diagnostics: Sequence[Diagnostic], *, context: ReportContext) -> str:
@@ -34,6 +35,6 @@ def render(diagnostics: Sequence[Diagnostic], *, context: ReportContext) -> str:
         for d in found:
             case = ET.SubElement(suite, "testcase", name=f"{d.code} {d.name}", classname=_clean(path), file=_clean(path), line=str(d.line))
             failure = ET.SubElement(case, "failure", message=_clean(d.message), type=d.code)
-            failure.text = f"{path}:{d.line}:{d.column}: {d.code} [{d.severity.value}] {_clean(d.message)}"
+            failure.text = f"{_clean(path)}:{d.line}:{d.column}: {d.code} [{d.severity.value}] {_clean(d.message)}"
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

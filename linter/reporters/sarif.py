@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from urllib.parse import quote
 
 from sls_lint.core import Diagnostic, TextEdit
-from sls_lint.reporters import ReportContext, ordered
+from sls_lint.reporters import ReportContext, escape_tree, ordered
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 # Where each rule's generated page lives (docs/rules/<CODE>.md in the repository); the SARIF
@@ -79,7 +79,9 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str,
 
 
 def _artifact(path: str) -> dict[str, str]:
-    return {"uri": quote(path.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+    # the file name's own bytes, percent-encoded: a non-UTF-8 name (os.fsdecode's surrogates)
+    # gives the URI of the real file (caf%E9.py)
+    return {"uri": quote(path.replace(os.sep, "/"), errors="surrogateescape"), "uriBaseId": "%SRCROOT%"}
 
 
 def _edits(index: int, d: Diagnostic, context: ReportContext) -> list[TextEdit]:
@@ -158,7 +160,8 @@ def render(diagnostics: Sequence[Diagnostic], *, context: ReportContext) -> str:
         "originalUriBaseIds": {"%SRCROOT%": {"uri": _base_uri()}},
         "results": [result(i, d, rule_index, context) for i, d in ordered(diagnostics)],
     }
-    return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
+    # texts that quote a non-UTF-8 file name (messages, function names) get ``\\xNN`` escapes
+    return json.dumps(escape_tree({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}), indent=2, ensure_ascii=False) + "\n"
 
 
 def merge(documents: Sequence[dict]) -> dict:

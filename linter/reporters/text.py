@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Sequence
 
 from sls_lint.core import Applicability, Diagnostic, TextEdit
-from sls_lint.reporters import ReportContext, ordered
+from sls_lint.reporters import ReportContext, escape_undecodable, ordered
 from sls_lint.reporters.excerpt import underline
 
 _CODES = {"bold": "1", "red": "31", "yellow": "33", "blue": "34", "cyan": "36", "green": "32", "dim": "2"}
@@ -40,12 +40,14 @@ def _is_safe(d: Diagnostic) -> bool:
 
 
 def printable(text: str) -> str:
-    """Control characters (a message may quote source) are shown escaped, never sent to the terminal."""
+    """Control characters (a message may quote source) are shown escaped, never sent to the
+    terminal; a non-UTF-8 file-name byte as ``\\xNN``, as in every other format."""
+    text = escape_undecodable(text)
     return "".join(ch if ch.isprintable() or ch == "\t" else ch.encode("unicode_escape").decode() for ch in text)
 
 
 def _header(d: Diagnostic, context: ReportContext) -> str:
-    where = _paint(f"{d.path}:{d.line}:{d.column}:", "bold", context)
+    where = _paint(f"{printable(d.path)}:{d.line}:{d.column}:", "bold", context)
     code = _paint(d.code, f"bold {_SEVERITY_COLOR.get(d.severity.value, 'red')}", context)
     marker = " " + _paint("[*]", "cyan", context) if _is_safe(d) else ""
     return f"{where} {code}{marker} {printable(d.message)}"
