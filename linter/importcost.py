@@ -18,12 +18,14 @@ run's :class:`~sls_lint.callgraph.ProjectIndex`.
 from __future__ import annotations
 
 import ast
+import re
 import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable, Mapping
 
+from .astindex import nodes_of
 from .core import Function
 from .semantic import ModuleModel
 
@@ -158,6 +160,8 @@ class ImportCosts:
         self._closures: dict[int, Closure] | None = None
         self._must: dict[tuple, bool] = {}
         self._reexports: dict[str, set[str]] | None = None
+        self._loading: dict[str, list[tuple[Function, tuple[str, ...]]]] | None = None
+        self._edges_by_node: dict[str, dict[int, list[ImportEdge]]] = {}
 
     # ------------------------------------------------------------------ imports
     def edges(self, path: str) -> list[ImportEdge]:
@@ -201,37 +205,48 @@ class ImportCosts:
         self._edges[path] = out
         return out
 
+    def edges_of(self, path: str, node: ast.AST) -> list[ImportEdge]:
+        """The edges of one import statement of ``path`` (``edges(path)`` filtered, same order)."""
+        by_node = self._edges_by_node.get(path)
+        if by_node is None:
+            by_node = {}
+            for e in self.edges(path):
+                by_node.setdefault(id(e.node), []).append(e)
+            self._edges_by_node[path] = by_node
+        return by_node.get(id(node), [])
+
     def _project(self, dotted: str, importer: str) -> str | None:
         return self.index.find_module(dotted, importer)
 
     def reexported(self, path: str) -> set[str]:
         """Names of ``path`` that other project modules import from it or read as attributes of
-        it (``*`` when some module star-imports it)."""
+        it (``*`` when some module star-imports it). Built once per run, one pass per module."""
         if self._reexports is None:
             self._reexports = {}
             for other in sorted(self.index.paths):
                 model = self.index.model(other)
                 if model is None:
                     continue
-                for n in ast.walk(model.tree):
-                    if isinstance(n, ast.ImportFrom):
-                        base = model._resolve_from(n)
-                        target = self._project(base, other) if base else None
+                for n in nodes_of(model, ast.ImportFrom):
+                    base = model._resolve_from(n)
+                    target = self._project(base, other) if base else None
+                    if target is None or target == other:
+                        continue
+                    bucket = self._reexports.setdefault(target, set())
+                    for a in n.names:
+                        bucket.add(a.name)
+                wanted: dict[str, list[set[str]]] = {}  # local name of an imported project module -> buckets
+                for n in nodes_of(model, ast.Import):
+                    for a in n.names:
+                        target = self._project(a.name, other)
                         if target is None or target == other:
                             continue
-                        bucket = self._reexports.setdefault(target, set())
-                        for a in n.names:
-                            bucket.add(a.name)
-                    elif isinstance(n, ast.Import):
-                        for a in n.names:
-                            target = self._project(a.name, other)
-                            if target is None or target == other:
-                                continue
-                            local = a.asname or a.name
-                            bucket = self._reexports.setdefault(target, set())
-                            for m in ast.walk(model.tree):
-                                if isinstance(m, ast.Attribute) and model.node_text(m.value) == local:
-                                    bucket.add(m.attr)
+                        local = a.asname or a.name
+                        wanted.setdefault(local, []).append(self._reexports.setdefault(target, set()))
+                if wanted:
+                    for local, attrs in _attributes_read(model, wanted).items():
+                        for bucket in wanted[local]:
+                            bucket.update(attrs)
         names = self._reexports.get(path, set())
         return names if "*" not in names else _Everything()
 
@@ -252,11 +267,13 @@ class ImportCosts:
 
     def functions_loading(self, path: str) -> list[tuple[Function, tuple[str, ...]]]:
         """Functions whose import closure holds ``path``, with the chain that brings it in."""
-        out = []
-        for i, c in self.closures().items():
-            if path in c.modules:
-                out.append((self.functions[i], c.modules[path]))
-        return out
+        if self._loading is None:
+            loading: dict[str, list[tuple[Function, tuple[str, ...]]]] = {}
+            for i, c in self.closures().items():
+                for p, chain in c.modules.items():
+                    loading.setdefault(p, []).append((self.functions[i], chain))
+            self._loading = loading
+        return list(self._loading.get(path, ()))
 
     def _closure(self, fn: Function) -> Closure:
         start = fn.handler_path
@@ -314,6 +331,60 @@ class ImportCosts:
             result = walker.block(info.node.body)
         self._must[memo] = result
         return result
+
+
+def _attributes_read(model: ModuleModel, wanted: Mapping[str, Any]) -> dict[str, set[str]]:
+    """For each name in ``wanted`` (a module's local name, maybe dotted: ``import a.b``): the
+    attributes read from it, ``x`` of every ``<name>.x`` whose object's source text is exactly the
+    name (as ``model.node_text(attr.value) == name``)."""
+    out: dict[str, set[str]] = {}
+    lines: list[str] | None = None
+    for m in nodes_of(model, ast.Attribute):
+        value = m.value
+        # source text equal to a (normalised) dotted name means the node is that dotted name
+        dotted = _dotted(value)
+        if dotted is None or dotted not in wanted:
+            continue
+        if lines is None:
+            lines = _splitlines_no_ff(model.source)
+        if _segment(lines, value) == dotted:
+            out.setdefault(dotted, set()).add(m.attr)
+    return out
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _splitlines_no_ff(source: str) -> list[str]:
+    """Lines as ``ast.get_source_segment`` splits them (only \\r\\n, \\r and \\n end a line)."""
+    return _LINE.findall(source)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _segment(lines: list[str], node: ast.AST) -> str:
+    """``ast.get_source_segment(source, node) or ""`` with the lines split once."""
+    try:
+        if node.end_lineno is None or node.end_col_offset is None:  # type: ignore[attr-defined]
+            return ""
+        lineno, end_lineno = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+        col, end_col = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+    except AttributeError:
+        return ""
+    if end_lineno == lineno:
+        return lines[lineno].encode()[col:end_col].decode() or ""
+    first = lines[lineno].encode()[col:].decode()
+    last = lines[end_lineno].encode()[:end_col].decode()
+    return "".join([first, *lines[lineno + 1:end_lineno], last]) or ""
 
 
 class _Everything(set):

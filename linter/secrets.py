@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from .astindex import nodes_of
+
 # The rules that may see the same secret, most specific first.
 PRECEDENCE = ("SLS405", "SLS404", "SLS401", "SLS403", "SLS402")
 
@@ -156,6 +158,13 @@ FORMATS: tuple[Format, ...] = (
     Format("JSON Web Token", "JWT", re.compile(_B + r"(eyJ[A-Za-z0-9_-]{12,}\.eyJ[A-Za-z0-9_-]{12,}\.([A-Za-z0-9_-]{16,}))" + _E), 3, 3.0, 2, _jwt_ok),
 )
 
+# Every FORMATS pattern matches only text that holds one of these literals (its fixed prefix):
+# text without any of them cannot match a format, so find_formats skips the 19 searches.
+_FORMAT_HINT = re.compile(
+    r"AKIA|ASIA|ABIA|ACCA|A3T|ABSK|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com|[sr]k_|AIza|sk-|SG\.|SK|npm_|pypi-|hf_|dapi"
+    r"|PRIVATE KEY|eyJ"
+)
+
 # Documentation keys that are published on purpose (AWS, Stripe, jwt.io examples).
 DOC_EXAMPLES = frozenset(
     {
@@ -195,7 +204,7 @@ def _allowed(secret: str, random_part: str) -> bool:
 def find_formats(text: str) -> list[Found]:
     """Known credential formats in ``text`` (entropy-checked, allow-listed)."""
     out: list[Found] = []
-    if len(text) < 16:
+    if len(text) < 16 or not _FORMAT_HINT.search(text):
         return out
     for fmt in FORMATS:
         for m in fmt.pattern.finditer(text):
@@ -611,8 +620,8 @@ def python_secrets(ctx) -> list[PySecret]:
         return config.is_enabled(code) and not config.is_ignored_in(code, ctx.path)
 
     out: list[PySecret] = []
-    for node in ast.walk(model.tree):
-        if not isinstance(node, ast.Constant) or not isinstance(node.value, (str, bytes)) or len(node.value) < 6:
+    for node in nodes_of(model, ast.Constant):  # ast.walk order, from the module's shared index
+        if not isinstance(node.value, (str, bytes)) or len(node.value) < 6:
             continue
         value = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
         name, claim, fixable = literal_context(model, node)

@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import ast
 
+from sls_lint.astindex import nodes_of
 from sls_lint.config import RuleOption
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.importcost import costs_for, lookup, threshold_ms
@@ -106,14 +107,14 @@ class HeavyImportAtModuleScope(Rule):
             return
         limit = threshold_ms(ctx)
         done: set[str] = set()
-        for edge in costs.edges(model.path):
+        for edge in costs.edges_of(model.path, node):
             if edge.node is not node or edge.project_path is not None or not edge.local or edge.local in done:
                 continue
             done.add(edge.local)
             entry = lookup(costs.table, edge.dotted)
             if entry is None or entry.ms < limit:
                 continue
-            uses = _uses(model, edge.local)
+            uses = _uses(model, edge.local, self._names(model))
             if uses is None:
                 continue
             runtime, typing_only, module_level = uses
@@ -142,14 +143,21 @@ class HeavyImportAtModuleScope(Rule):
                 function=missing[0].name,
             )
 
+    def _names(self, model) -> "_NameIndex":
+        """The module's Name nodes by identifier and its annotation kinds, built once per module."""
+        cached = getattr(self, "_name_index", None)
+        if cached is None or cached.model is not model:
+            cached = self._name_index = _NameIndex(model)
+        return cached
+
     def _fix(self, node, ctx, name: str, runtime, typing_only, advice: str) -> FixIntent | None:
         model = ctx.model
         if model.parents.get(node) is not model.tree:
             return None
         count = sum(
             1
-            for n in ast.walk(model.tree)
-            if isinstance(n, (ast.Import, ast.ImportFrom)) and model.scope_at(n) is model.module_scope
+            for n in nodes_of(model, ast.Import) + nodes_of(model, ast.ImportFrom)
+            if model.scope_at(n) is model.module_scope
             for a in n.names
             if (a.asname or (a.name.split(".")[0] if isinstance(n, ast.Import) else a.name)) == name
         )
@@ -173,37 +181,49 @@ def _future_annotations(model) -> bool:
 def _annotation_kinds(model) -> dict[int, str]:
     """id(Name in an annotation) -> 'signature' | 'local' | 'module' | 'class'."""
     out: dict[int, str] = {}
-    for n in ast.walk(model.tree):
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            anns = [a.annotation for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs if a.annotation is not None]
-            anns += [a.annotation for a in (n.args.vararg, n.args.kwarg) if a is not None and a.annotation is not None]
-            if n.returns is not None:
-                anns.append(n.returns)
-            for ann in anns:
-                for x in ast.walk(ann):
-                    out[id(x)] = "signature"
-        elif isinstance(n, ast.AnnAssign):
-            scope = model.scope_at(n)
-            kind = {"function": "local", "module": "module", "class": "class"}.get(scope.kind, "module")
-            for x in ast.walk(n.annotation):
-                out[id(x)] = kind
+    for n in nodes_of(model, ast.FunctionDef) + nodes_of(model, ast.AsyncFunctionDef):
+        anns = [a.annotation for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs if a.annotation is not None]
+        anns += [a.annotation for a in (n.args.vararg, n.args.kwarg) if a is not None and a.annotation is not None]
+        if n.returns is not None:
+            anns.append(n.returns)
+        for ann in anns:
+            for x in ast.walk(ann):
+                out[id(x)] = "signature"
+    for n in nodes_of(model, ast.AnnAssign):
+        scope = model.scope_at(n)
+        kind = {"function": "local", "module": "module", "class": "class"}.get(scope.kind, "module")
+        for x in ast.walk(n.annotation):
+            out[id(x)] = kind
     return out
 
 
-def _uses(model, name: str):
+class _NameIndex:
+    """One module's facts that ``_uses`` reads for every import: Name nodes by identifier (in
+    ``ast.walk`` order), annotation kinds, and ``from __future__ import annotations``."""
+
+    def __init__(self, model):
+        self.model = model
+        self.future = _future_annotations(model)
+        self.ann = _annotation_kinds(model)
+        self.by_id: dict[str, list[ast.Name]] = {}
+        for n in nodes_of(model, ast.Name):
+            self.by_id.setdefault(n.id, []).append(n)
+
+
+def _uses(model, name: str, names: "_NameIndex | None" = None):
     """(runtime uses in functions, annotation-only uses, uses at module scope), or None when the
     name is bound in other ways at module scope."""
     scope = model.module_scope
     if name not in scope.imports or name in scope.bindings:
         return None
-    future = _future_annotations(model)
-    ann = _annotation_kinds(model)
+    if names is None or names.model is not model:
+        names = _NameIndex(model)
+    future = names.future
+    ann = names.ann
     runtime: list[ast.Name] = []
     typing_only: list[ast.Name] = []
     module_level: list[ast.Name] = []
-    for n in ast.walk(model.tree):
-        if not isinstance(n, ast.Name) or n.id != name:
-            continue
+    for n in names.by_id.get(name, ()):
         if isinstance(n.ctx, ast.Del):
             return None
         kind = ann.get(id(n))

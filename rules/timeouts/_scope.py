@@ -69,17 +69,44 @@ def _modules_of(ctx, fn: Function) -> frozenset[str]:
     return mods
 
 
+def _by_key(ctx) -> dict:
+    """(path, qualname) -> the Functions (sorted by name) whose handler reaches it per invocation;
+    built once per analysis from every Function's reach keys."""
+    st = _state(ctx)
+    fns = ctx.project.functions
+    got = st.get("by_key")
+    if got is None or got[0] is not fns:
+        inv: dict = {}
+        for fn in sorted(fns, key=lambda f: f.name):
+            for key in _reach_keys(ctx, fn):
+                inv.setdefault(key, []).append(fn)
+        got = st["by_key"] = (fns, inv)
+    return got[1]
+
+
+def _by_module(ctx) -> dict:
+    """path -> the Functions (sorted by name) that load the module at cold start."""
+    st = _state(ctx)
+    fns = ctx.project.functions
+    got = st.get("by_module")
+    if got is None or got[0] is not fns:
+        inv: dict = {}
+        for fn in sorted(fns, key=lambda f: f.name):
+            for path in _modules_of(ctx, fn):
+                inv.setdefault(path, []).append(fn)
+        got = st["by_module"] = (fns, inv)
+    return got[1]
+
+
 def functions_for(ctx, node: ast.AST) -> list[Function]:
     """The deployed Functions that run ``node``: per invocation when it is inside a function,
     at cold start (module scope) otherwise. Empty for code no function reaches (scripts, tests)."""
     if getattr(ctx, "is_test_file", False):
         return []
     info = ctx.model.enclosing_function(node)
-    fns = sorted(ctx.project.functions, key=lambda f: f.name)
     if info is not None:
-        key = (ctx.path, info.qualname)
-        return [fn for fn in fns if key in _reach_keys(ctx, fn)]
-    return [fn for fn in fns if ctx.path in _modules_of(ctx, fn)]
+        return list(_by_key(ctx).get((ctx.path, info.qualname), ()))
+    return list(_by_module(ctx).get(ctx.path, ()))
 
 
 def reached_per_invocation(ctx, node: ast.AST) -> list[Function]:

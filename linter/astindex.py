@@ -1,0 +1,73 @@
+"""One traversal of a module's tree, shared by the rules that need nodes of some types.
+
+:func:`nodes_of` returns the nodes of a type in exactly the order ``ast.walk(model.tree)`` yields
+them (breadth first, children in field order), so code that used to filter ``ast.walk`` gets the
+same nodes in the same order without walking the whole tree again. The index is built once per
+:class:`~sls_lint.semantic.ModuleModel` (on first use) and dropped with the model.
+"""
+from __future__ import annotations
+
+import ast
+import weakref
+from typing import Any
+
+_AST = ast.AST
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_INDEX: "weakref.WeakKeyDictionary[Any, dict[type, list[ast.AST]]]" = weakref.WeakKeyDictionary()
+
+
+def build(tree: ast.AST) -> dict[type, list[ast.AST]]:
+    """type -> nodes of that type, in ``ast.walk`` order (same traversal as ``ast.walk``:
+    a FIFO queue, children from ``_fields`` in order, lists item by item)."""
+    queue: list[ast.AST] = [tree]
+    push = queue.append
+    by_type: dict[type, list[ast.AST]] = {}
+    fields_of = _FIELDS
+    for node in queue:  # the list grows while it is read: breadth first
+        t = type(node)
+        bucket = by_type.get(t)
+        if bucket is None:
+            by_type[t] = [node]
+        else:
+            bucket.append(node)
+        fields = fields_of.get(t)
+        if fields is None:
+            fields = fields_of[t] = tuple(t._fields)
+        for name in fields:
+            try:
+                value = getattr(node, name)
+            except AttributeError:
+                continue
+            if isinstance(value, _AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, _AST):
+                        push(item)
+    return by_type
+
+
+def index(model) -> dict[type, list[ast.AST]]:
+    """The per-model index (built on first use)."""
+    found = _INDEX.get(model)
+    if found is None:
+        found = build(model.tree)
+        _INDEX[model] = found
+    return found
+
+
+def nodes_of(model, cls: type) -> list[ast.AST]:
+    """The nodes that are instances of ``cls`` (an ``ast`` node class), in ``ast.walk`` order,
+    as ``[n for n in ast.walk(model.tree) if isinstance(n, cls)]`` would list them. Do not
+    mutate the list."""
+    idx = index(model)
+    present = [t for t in idx if issubclass(t, cls)]
+    if not present:
+        return []
+    if len(present) == 1:
+        return idx[present[0]]
+    # several concrete classes (subclasses of cls): back into walk order
+    pos = {id(n): i for i, n in enumerate(ast.walk(model.tree))}
+    merged = [n for t in present for n in idx[t]]
+    merged.sort(key=lambda n: pos[id(n)])
+    return merged
