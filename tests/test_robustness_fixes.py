@@ -128,3 +128,62 @@ def test_escape_undecodable_keeps_valid_text():
     assert escape_undecodable("café/ünï.py") == "café/ünï.py"
     assert escape_undecodable(os.fsdecode(b"a\xe9\xff.py")) == "a\\xe9\\xff.py"
     assert escape_undecodable("x\ud800") == "x\\ud800"
+
+
+# --------------------------------------------------------------------------- 3. U+FEFF inside JSON
+VERCEL_FIXTURE = Path(__file__).parent / "fixtures" / "deploy_config" / "vercel"
+
+
+def _vercel_project(tmp_path: Path, text: str) -> Path:
+    import shutil
+
+    root = tmp_path / "proj"
+    shutil.copytree(VERCEL_FIXTURE, root)
+    (root / "vercel.json").write_bytes(text.encode("utf-8"))
+    return root
+
+
+def test_bom_inside_json_is_a_parse_error_and_nothing_is_fixed(tmp_path):
+    original = (VERCEL_FIXTURE / "vercel.json").read_text(encoding="utf-8")
+    assert '"memory": 1024\n' in original
+    broken = original.replace('"memory": 1024\n', '"memory": 1024\ufeff\n')
+    root = _vercel_project(tmp_path, broken)
+    p = run(root, "check", ".", "--no-cache", "--fix", "--unsafe-fixes", "--format", "json")
+    assert b"Traceback" not in p.stderr, p.stderr
+    assert (root / "vercel.json").read_bytes() == broken.encode("utf-8")  # no fix on a file Vercel rejects
+    diags = [d for d in json.loads(p.stdout)["diagnostics"] if d["path"] == "vercel.json"]
+    assert [d["code"] for d in diags] == ["SLS001"], diags
+    line = broken.count("\n", 0, broken.index("\ufeff")) + 1
+    column = broken.index("\ufeff") - broken.rindex("\n", 0, broken.index("\ufeff"))
+    assert (diags[0]["line"], diags[0]["column"]) == (line, column), diags
+    assert "byte-order mark" in diags[0]["message"]
+
+
+def test_bom_at_the_start_of_json_is_still_accepted_and_kept(tmp_path):
+    original = (VERCEL_FIXTURE / "vercel.json").read_text(encoding="utf-8")
+    root = _vercel_project(tmp_path, "\ufeff" + original)
+    p = run(root, "check", ".", "--no-cache", "--fix", "--unsafe-fixes", "--format", "json")
+    assert b"Traceback" not in p.stderr, p.stderr
+    assert not [d for d in json.loads(p.stdout)["diagnostics"] if d["code"] == "SLS001"]
+    data = (root / "vercel.json").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"maxDuration" in data  # fixed, BOM kept
+
+
+@pytest.mark.parametrize("tolerant", [False, True])
+@pytest.mark.parametrize("text, where", [
+    ("{\ufeff}", (1, 2)),
+    ("\ufeff\ufeff{}", (1, 2)),
+    ('{"a": [1,\n \ufeff2]}', (2, 2)),
+])
+def test_load_json_rejects_a_bom_past_the_start(text, where, tolerant):
+    from sls_lint.project.jsonload import load_json
+
+    r = load_json(text, tolerant=tolerant)
+    assert r.data is None and r.error is not None and r.error[:2] == where, r.error
+
+
+def test_load_json_keeps_feff_inside_strings_and_at_the_start():
+    from sls_lint.project.jsonload import load_json
+
+    assert load_json('{"a": "x\ufeff"}').data == {"a": "x\ufeff"}
+    assert load_json("\ufeff {}").data == {}

@@ -64,10 +64,16 @@ class _Parser:
                     raise _JsonError(pos, "unterminated string")
                 raise _JsonError(pos, f"unexpected character {text[pos]!r}")
             kind = m.lastgroup
-            if kind in ("lc", "bc"):
+            if kind == "ws":
+                # U+FEFF is whitespace to the scanner (shared with the JSON editor) but JSON
+                # allows a byte-order mark only as the file's first character
+                bom = m.group().find("\ufeff", 1 if pos == 0 else 0)
+                if bom >= 0:
+                    raise _JsonError(pos + bom, "a byte-order mark (U+FEFF) is allowed only at the start of the file")
+            elif kind in ("lc", "bc"):
                 if not self.tolerant:
                     raise _JsonError(pos, "comments are not allowed in JSON")
-            elif kind != "ws":
+            else:
                 append((kind, m.group(), pos))
             pos = m.end()
         append(("eof", "", n))
