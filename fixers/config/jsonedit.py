@@ -8,27 +8,13 @@ comma added to the previous member unless the object already uses trailing comma
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from sls_lint.core import FixIntent
 from sls_lint.fixers.config import SetKey, dotted, expected_data, newline_of
 from sls_lint.fixers.registry import FixError, register, register_validator
-from sls_lint.project.jsonload import load_json
+from sls_lint.project.jsonload import _TOKEN, load_json  # _TOKEN: one JSON(C) token scanner for loading and editing
 from sls_lint.project.yamlload import MAX_DEPTH
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>[ \t\r\n\ufeff]+)
-  | (?P<lc>//[^\n]*)
-  | (?P<bc>/\*.*?\*/)
-  | (?P<str>"(?:[^"\\\n]|\\.)*")
-  | (?P<num>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
-  | (?P<lit>true|false|null)
-  | (?P<punct>[{}\[\]:,])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 
 
 class _Node:

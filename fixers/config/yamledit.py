@@ -19,6 +19,7 @@ from sls_lint.fixers.config import SetKey, dotted, expected_data, newline_of
 from sls_lint.fixers.registry import FixError, register, register_validator
 from sls_lint.fixers.textedits import split_lines
 from sls_lint.project.yamlload import load_yaml
+from sls_lint.suppress import _comment_start  # where a `#` comment starts, outside quotes (one scanner)
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE = "tag:yaml.org,2002:merge"
@@ -180,19 +181,6 @@ def _insert_block(doc: _Doc, mapping: MappingNode, key: str, value: Any, after: 
     offset, prefix = doc.after_line(last)
     lines = block(key, value, col, _step(doc, parent_col, col))
     return doc.text[:offset] + prefix + doc.nl.join(lines) + (doc.nl if not prefix else "") + doc.text[offset:]
-
-
-def _comment_start(line: str) -> int | None:
-    quote = None
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
-            return i
-    return None
 
 
 def _insert_flow(doc: _Doc, mapping: MappingNode, key: str, value: Any) -> str:

@@ -7,10 +7,12 @@ import json
 import re
 from typing import Any, Iterator
 
+from sls_lint.config import RuleOption
 from sls_lint.core import Applicability, FixIntent, Function, Span, freeze
 
 # formats
 SERVERLESS, SAM, CFN, CDK, VERCEL, WRANGLER = "serverless", "sam", "cloudformation", "cdk", "vercel", "wrangler"
+AWS_FORMATS = (SERVERLESS, SAM, CFN, CDK)
 
 # the key that holds a setting, per format
 KEYS = {
@@ -22,10 +24,25 @@ KEYS = {
         CFN: "ReservedConcurrentExecutions",
         CDK: "reserved_concurrent_executions",
     },
+    "tracing": {SERVERLESS: "tracing", SAM: "Tracing", CFN: "TracingConfig", CDK: "tracing"},
+}
+
+# the Function field holding a setting's value, and the one holding it when it is an expression
+# (a variable, a parameter, a Python name) that counts as set but cannot be read
+_FIELDS = {
+    "timeout": ("timeout_s", "timeout_expr"),
+    "memory": ("memory_mb", "memory_expr"),
+    "concurrency": ("concurrency", "concurrency_expr"),
 }
 
 VERCEL_PLAN_MAX = {"hobby": 300, "pro": 800, "enterprise": 800}
 VERCEL_DEFAULT_DURATION = 300
+HTTP_API_LIMIT = 30
+
+# options shared by SLS702 and SLS703
+OPT_HTTP = RuleOption("max-http-timeout", "number", 29, "Seconds an API Gateway REST API waits for its integration (29 unless raised).")
+OPT_PLAN = RuleOption("vercel-plan", "string", "pro", "Vercel plan whose maximum function duration applies.",
+                      enum=("hobby", "pro", "enterprise"))
 _REF = re.compile(r"^!(?:GetAtt|Ref)\s+([A-Za-z0-9]+)")
 
 
@@ -58,6 +75,11 @@ class Target:
         if self.fmt == CDK:
             return bool(self.keypath) and (self.keypath[0], key) in self.doc.locations
         return self.doc.locate(*self.settings_path, key) is not None
+
+    @property
+    def resources_path(self) -> tuple:
+        """Key path of the template's ``Resources`` (serverless.yml: under ``resources``)."""
+        return ("resources", "Resources") if self.fmt == SERVERLESS else ("Resources",)
 
     # -- spans ----------------------------------------------------------------------------------
     @property
@@ -113,20 +135,55 @@ class Target:
             }),
         )
 
+    def own_setting_fix(self, key: str, value: Any, applicability: Applicability, *,
+                        cdk: tuple[str, tuple] | None = None, at: Span | None = None,
+                        replace: bool = False) -> FixIntent | None:
+        """The fix that gives the function its own ``key``: in YAML/JSON ``key: value`` next to
+        the handler; in CDK the keyword ``key=<code>`` on the construct call (``at``, by default
+        the function's span), where ``cdk`` is (code, imports), None when it cannot be written."""
+        if self.fmt == CDK:
+            span = at if at is not None else self.function_span()
+            if cdk is None or span is None:
+                return None
+            code, imports = cdk
+            verb = "Set" if replace else "Add"
+            return add_keyword(span, key, code, imports, f"{verb} {key}={code}", applicability, replace=replace)
+        return self.set_key(key, value, f"Set {key}: {value}", applicability, replace=replace,
+                            after=("handler",) if self.fmt == SERVERLESS else ("Handler",))
+
+    def cdk_expr(self, qualified: str, module: str, name: str) -> tuple[str, tuple] | None:
+        """(expression, imports) naming ``qualified`` in a CDK app (see ``cdk_expr``); None
+        for other formats."""
+        return cdk_expr(self.ctx, self.doc.path, qualified, module, name) if self.fmt == CDK else None
+
+    def cdk_seconds(self, value: Any) -> tuple[str, tuple] | None:
+        """(``Duration.seconds(value)``, imports) in a CDK app; None for other formats."""
+        named = self.cdk_expr("aws_cdk.Duration", "aws_cdk", "Duration")
+        return (f"{named[0]}.seconds({value})", named[1]) if named is not None else None
+
+    def report(self, span: Span, message: str, fix: FixIntent | None = None) -> None:
+        self.ctx.report(self.doc.path, span, message, fix=fix, function=self.fn.name)
+
     @property
     def label(self) -> str:
         return f"`{self.fn.name}`"
 
 
-def doc_lines(ctx, path: str) -> list[str]:
-    """The lines of a deployment file, split once per run (large templates have many functions)."""
-    cache = getattr(ctx, "_sls_config_lines", None)
+def _run_cache(ctx, name: str) -> dict:
+    """A dict kept on the run's context (a fresh one when the context cannot hold it)."""
+    cache = getattr(ctx, name, None)
     if cache is None:
         cache = {}
         try:
-            setattr(ctx, "_sls_config_lines", cache)
+            setattr(ctx, name, cache)
         except AttributeError:  # pragma: no cover - a context without a __dict__
             pass
+    return cache
+
+
+def doc_lines(ctx, path: str) -> list[str]:
+    """The lines of a deployment file, split once per run (large templates have many functions)."""
+    cache = _run_cache(ctx, "_sls_config_lines")
     if path not in cache:
         cache[path] = (ctx.sources.text(path) or "").splitlines()
     return cache[path]
@@ -134,13 +191,7 @@ def doc_lines(ctx, path: str) -> list[str]:
 
 def line_index(ctx, doc, prefix: tuple) -> dict[int, Any]:
     """{line: key} of the entries of the mapping at ``prefix`` (cached per run)."""
-    cache = getattr(ctx, "_sls_config_index", None)
-    if cache is None:
-        cache = {}
-        try:
-            setattr(ctx, "_sls_config_index", cache)
-        except AttributeError:  # pragma: no cover
-            pass
+    cache = _run_cache(ctx, "_sls_config_index")
     key = (doc.path, prefix)
     if key not in cache:
         out: dict[int, Any] = {}
@@ -173,6 +224,42 @@ def targets(ctx, formats: tuple[str, ...], platform: str | None = "aws-lambda") 
         fmt = fmt_of(fn, doc)
         if fmt in formats:
             yield Target(ctx, fn, doc, fmt)
+
+
+def unset(ctx, setting: str) -> Iterator[tuple[Target, Span]]:
+    """The AWS functions (serverless.yml, SAM/CloudFormation, CDK) that give ``setting``
+    (``timeout``, ``memory``, ``concurrency``) no value at all, with their span: a value given
+    through a variable or parameter counts as set."""
+    value_field, expr_field = _FIELDS[setting]
+    for t in targets(ctx, AWS_FORMATS):
+        if getattr(t.fn, value_field) is not None or t.fn.get(expr_field) is not None:
+            continue
+        span = t.function_span()
+        if span is not None:
+            yield t, span
+
+
+def http_limit(fn, max_http: float) -> tuple[float | None, str | None]:
+    """The tightest limit of the function's API Gateway triggers and its name."""
+    best: tuple[float | None, str | None] = (None, None)
+    for t in fn.triggers:
+        if t.kind != "http":
+            continue
+        if t.detail == "api-gateway-rest":
+            limit, name = float(max_http), "API Gateway REST API"
+        elif t.detail == "http-api":
+            limit, name = float(HTTP_API_LIMIT), "API Gateway HTTP API"
+        else:
+            continue
+        if best[0] is None or limit < best[0]:
+            best = (limit, name)
+    return best
+
+
+def vercel_plan(ctx) -> tuple[str, int]:
+    """The ``vercel-plan`` option and that plan's maximum duration (Pro's for an unknown plan)."""
+    plan = str(ctx.option("vercel-plan")).lower()
+    return plan, VERCEL_PLAN_MAX.get(plan, VERCEL_PLAN_MAX["pro"])
 
 
 def token_span(lines: list[str], loc: tuple[int, int], *, key: bool) -> Span:
@@ -228,6 +315,20 @@ def number(value: Any) -> float | None:
 
 def seconds(value: float) -> str:
     return f"{int(value)} s" if float(value).is_integer() else f"{value:g} s"
+
+
+def whole(value: float) -> int | float:
+    """``value`` as an int when it is whole (60.0 -> 60), for messages and inserted values."""
+    return int(value) if float(value).is_integer() else value
+
+
+# -- fixtures shared by the rules' cases ------------------------------------------------------
+CASE_SLS = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
+CASE_SAM = (
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+    "    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
+)
+CASE_APP = {"app.py": "def handler(event, context):\n    return {}\n"}
 
 
 # -- CDK --------------------------------------------------------------------------------------

@@ -61,9 +61,8 @@ from __future__ import annotations
 from sls_lint.config import RuleOption
 from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
-from sls_lint.rules.config._common import CDK, CFN, KEYS, SAM, SERVERLESS, add_keyword, targets
-
-FORMATS = (SERVERLESS, SAM, CFN, CDK)
+from sls_lint.rules.config._common import CASE_SAM as _SAM
+from sls_lint.rules.config._common import CASE_SLS, KEYS, unset
 
 
 class MissingConcurrencyLimit(Rule):
@@ -78,32 +77,15 @@ class MissingConcurrencyLimit(Rule):
 
     def check_project(self, ctx) -> None:
         default = int(ctx.option("default-reserved-concurrency"))
-        for t in targets(ctx, FORMATS):
-            fn = t.fn
-            if fn.concurrency is not None or fn.get("concurrency_expr") is not None:
-                continue
+        for t, span in unset(ctx, "concurrency"):
             key = KEYS["concurrency"][t.fmt]
-            value = max(default, fn.get("provisioned_concurrency") or 0)
-            title = f"Set {key}: {value}"
-            span = t.function_span()
-            if span is None:
-                continue
-            if t.fmt == CDK:
-                fix = add_keyword(span, key, str(value), (), f"Add {key}={value}", Applicability.UNSAFE)
-            else:
-                fix = t.set_key(key, value, title, Applicability.UNSAFE,
-                                after=("handler",) if t.fmt == SERVERLESS else ("Handler",))
-            ctx.report(t.doc.path, span,
-                       f"Function {t.label} has no reserved concurrency (`{key}`): it can take the "
-                       "account's whole concurrency pool, throttling every other function",
-                       fix=fix, function=fn.name)
+            value = max(default, t.fn.get("provisioned_concurrency") or 0)
+            fix = t.own_setting_fix(key, value, Applicability.UNSAFE, cdk=(str(value), ()), at=span)
+            t.report(span, f"Function {t.label} has no reserved concurrency (`{key}`): it can take the "
+                           "account's whole concurrency pool, throttling every other function", fix)
 
 
-_SLS = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n"
-_SAM = (
-    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
-    "    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
-)
+_SLS = CASE_SLS + "functions:\n"
 _HANDLER = {"handler.py": "def create(event, context):\n    return {}\n"}
 
 VALID = [

@@ -58,9 +58,10 @@ from __future__ import annotations
 from sls_lint.config import RuleOption
 from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
-from sls_lint.rules.config._common import CDK, CFN, KEYS, SAM, SERVERLESS, add_keyword, targets
-
-FORMATS = (SERVERLESS, SAM, CFN, CDK)
+from sls_lint.rules.config._common import CASE_APP as _APP
+from sls_lint.rules.config._common import CASE_SAM as _SAM
+from sls_lint.rules.config._common import CASE_SLS as _SLS
+from sls_lint.rules.config._common import KEYS, unset
 
 
 class MissingMemorySize(Rule):
@@ -75,34 +76,16 @@ class MissingMemorySize(Rule):
 
     def check_project(self, ctx) -> None:
         value = int(ctx.option("default-memory-mb"))
-        for t in targets(ctx, FORMATS):
-            fn = t.fn
-            if fn.memory_mb is not None or fn.get("memory_expr") is not None:
-                continue
-            span = t.function_span()
-            if span is None:
-                continue
-            platform_default = fn.get("default_memory_mb")
+        for t, span in unset(ctx, "memory"):
+            platform_default = t.fn.get("default_memory_mb")
             applicability = Applicability.SAFE if value == platform_default else Applicability.UNSAFE
             key = KEYS["memory"][t.fmt]
-            if t.fmt == CDK:
-                fix = add_keyword(span, key, str(value), (), f"Add {key}={value}", applicability)
-            else:
-                fix = t.set_key(key, value, f"Set {key}: {value}", applicability,
-                                after=("handler",) if t.fmt == SERVERLESS else ("Handler",))
-            ctx.report(t.doc.path, span,
-                       f"Function {t.label} sets no memory size (`{key}`), so the default of "
-                       f"{platform_default or 128} MB applies",
-                       fix=fix, function=fn.name)
+            fix = t.own_setting_fix(key, value, applicability, cdk=(str(value), ()), at=span)
+            t.report(span, f"Function {t.label} sets no memory size (`{key}`), so the default of "
+                           f"{platform_default or 128} MB applies", fix)
 
 
-_SLS = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
 _H = {"handler.py": "def create(event, context):\n    return {}\n"}
-_SAM = (
-    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
-    "    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
-)
-_APP = {"app.py": "def handler(event, context):\n    return {}\n"}
 
 VALID = [
     Case(_SLS + "  memorySize: 512\nfunctions:\n  create:\n    handler: handler.create\n", path="serverless.yml", files=_H),

@@ -66,9 +66,18 @@ import ast
 
 from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
-from sls_lint.rules.config._common import CDK, CFN, SAM, SERVERLESS, add_keyword, line_index, targets
+from sls_lint.rules.config._common import (
+    CDK,
+    CFN,
+    SAM,
+    SERVERLESS,
+    add_keyword,
+    line_index,
+    targets,
+)
 
 _RETURNS_FAILURES = ("batchItemFailures", "process_partial_response", "BatchProcessor", "batch_processor")
+_TITLE = "Turn on ReportBatchItemFailures"
 
 
 class MissingPartialBatchConfig(Rule):
@@ -99,45 +108,35 @@ class MissingPartialBatchConfig(Rule):
                 else:
                     msg = (f"The SQS event source of {t.label} lacks ReportBatchItemFailures: one failed message "
                            "retries the whole batch, including the messages already processed")
-                ctx.report(t.doc.path, span, msg, fix=fix if returns else None, function=fn.name)
+                t.report(span, msg, fix if returns else None)
 
     def _locate(self, ctx, t, line: int, returns: bool):
         doc = t.doc
-        title = "Turn on ReportBatchItemFailures"
         if t.fmt == SERVERLESS:
-            events = doc.get(*t.keypath, "events")
-            for i, ev in enumerate(events if isinstance(events, list) else []):
-                loc = doc.locate(*t.keypath, "events", i)
+            events = t.keypath + ("events",)
+            found = doc.get(*events)
+            for i, ev in enumerate(found if isinstance(found, list) else []):
+                loc = doc.locate(*events, i)
                 if not loc or loc[0] != line or not isinstance(ev, dict) or "sqs" not in ev:
                     continue
-                conf = ev["sqs"]
-                fix = None
-                if isinstance(conf, dict) and "functionResponseType" not in conf:
-                    fix = t.set_key("functionResponseType", "ReportBatchItemFailures", title, Applicability.UNSAFE,
-                                    path=t.keypath + ("events", i, "sqs"))
-                return t.key_span(*t.keypath, "events", i), fix
+                return t.key_span(*events, i), _turn_on(t, ev["sqs"], "functionResponseType", "ReportBatchItemFailures",
+                                                        events + (i, "sqs"))
         elif t.fmt == SAM:
-            events = doc.get(*t.keypath, "Properties", "Events")
-            for name, ev in (events.items() if isinstance(events, dict) else ()):
-                loc = doc.locate(*t.keypath, "Properties", "Events", name)
+            events = t.keypath + ("Properties", "Events")
+            found = doc.get(*events)
+            for name, ev in (found.items() if isinstance(found, dict) else ()):
+                loc = doc.locate(*events, name)
                 if not loc or loc[0] != line:
                     continue
                 props = ev.get("Properties") if isinstance(ev, dict) else None
-                fix = None
-                if isinstance(props, dict) and "FunctionResponseTypes" not in props:
-                    fix = t.set_key("FunctionResponseTypes", ["ReportBatchItemFailures"], title, Applicability.UNSAFE,
-                                    path=t.keypath + ("Properties", "Events", name, "Properties"))
-                return t.key_span(*t.keypath, "Properties", "Events", name), fix
+                return t.key_span(*events, name), _turn_on(t, props, "FunctionResponseTypes", ["ReportBatchItemFailures"],
+                                                           events + (name, "Properties"))
         elif t.fmt == CFN:
             rid = line_index(ctx, doc, ("Resources",)).get(line)
             res = doc.get("Resources", rid) if rid is not None else None
             if isinstance(res, dict):
-                props = res.get("Properties")
-                fix = None
-                if isinstance(props, dict) and "FunctionResponseTypes" not in props:
-                    fix = t.set_key("FunctionResponseTypes", ["ReportBatchItemFailures"], title, Applicability.UNSAFE,
-                                    path=("Resources", rid, "Properties"))
-                return t.key_span("Resources", rid), fix
+                return t.key_span("Resources", rid), _turn_on(t, res.get("Properties"), "FunctionResponseTypes",
+                                                              ["ReportBatchItemFailures"], ("Resources", rid, "Properties"))
         elif t.fmt == CDK:
             from sls_lint.engine import node_span
 
@@ -153,9 +152,17 @@ class MissingPartialBatchConfig(Rule):
                     span = node_span(model, node)
                     if any(k.arg is None for k in node.keywords):
                         return span, None
-                    fix = add_keyword(span, "report_batch_item_failures", "True", (), title, Applicability.UNSAFE, replace=True)
+                    fix = add_keyword(span, "report_batch_item_failures", "True", (), _TITLE, Applicability.UNSAFE, replace=True)
                     return span, fix
         return None
+
+
+def _turn_on(t, conf, key: str, value, path: tuple):
+    """The fix adding ``key: value`` to the event source's settings ``conf`` (at ``path``), when
+    they are a mapping without that key; otherwise None."""
+    if isinstance(conf, dict) and key not in conf:
+        return t.set_key(key, value, _TITLE, Applicability.UNSAFE, path=path)
+    return None
 
 
 _SLS = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  worker:\n    handler: handler.process\n    events:\n"

@@ -66,49 +66,26 @@ from __future__ import annotations
 from sls_lint.config import RuleOption
 from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
+from sls_lint.rules.config._common import CASE_APP as _APP
+from sls_lint.rules.config._common import CASE_SAM as _SAM
+from sls_lint.rules.config._common import CASE_SLS as _SLS
 from sls_lint.rules.config._common import (
-    CDK,
-    CFN,
     KEYS,
+    OPT_HTTP,
+    OPT_PLAN,
     SAM,
     SERVERLESS,
     VERCEL,
     VERCEL_DEFAULT_DURATION,
-    VERCEL_PLAN_MAX,
-    add_keyword,
-    cdk_expr,
+    http_limit,
     seconds,
     targets,
+    unset,
+    vercel_plan,
+    whole,
 )
 
-AWS_FORMATS = (SERVERLESS, SAM, CFN, CDK)
-HTTP_API_LIMIT = 30
-
 OPT_TIMEOUT = RuleOption("default-function-timeout", "number", 10, "Seconds; the function timeout SLS702's fix inserts.")
-OPT_HTTP = RuleOption("max-http-timeout", "number", 29, "Seconds an API Gateway REST API waits for its integration (29 unless raised).")
-OPT_PLAN = RuleOption("vercel-plan", "string", "pro", "Vercel plan whose maximum function duration applies.",
-                      enum=("hobby", "pro", "enterprise"))
-
-
-def http_limit(fn, max_http: float) -> tuple[float | None, str | None]:
-    """The tightest limit of the function's API Gateway triggers and its name."""
-    best: tuple[float | None, str | None] = (None, None)
-    for t in fn.triggers:
-        if t.kind != "http":
-            continue
-        if t.detail == "api-gateway-rest":
-            limit, name = float(max_http), "API Gateway REST API"
-        elif t.detail == "http-api":
-            limit, name = float(HTTP_API_LIMIT), "API Gateway HTTP API"
-        else:
-            continue
-        if best[0] is None or limit < best[0]:
-            best = (limit, name)
-    return best
-
-
-def _num(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
 
 
 class MissingTimeout(Rule):
@@ -124,43 +101,25 @@ class MissingTimeout(Rule):
     def check_project(self, ctx) -> None:
         default = float(ctx.option("default-function-timeout"))
         max_http = float(ctx.option("max-http-timeout"))
-        for t in targets(ctx, AWS_FORMATS):
-            fn = t.fn
-            if fn.timeout_s is not None or fn.get("timeout_expr") is not None:
-                continue
-            span = t.function_span()
-            if span is None:
-                continue
-            platform_default = fn.get("default_timeout_s")
-            limit, _name = http_limit(fn, max_http)
-            value = _num(min(default, limit) if limit is not None else default)
+        for t, span in unset(ctx, "timeout"):
+            platform_default = t.fn.get("default_timeout_s")
+            limit, _name = http_limit(t.fn, max_http)
+            value = whole(min(default, limit) if limit is not None else default)
             applicability = Applicability.SAFE if value == platform_default else Applicability.UNSAFE
             key = KEYS["timeout"][t.fmt]
-            if t.fmt == CDK:
-                named = cdk_expr(ctx, t.doc.path, "aws_cdk.Duration", "aws_cdk", "Duration")
-                fix = None
-                if named is not None:
-                    expr, imports = named
-                    fix = add_keyword(span, "timeout", f"{expr}.seconds({value})", imports,
-                                      f"Add timeout={expr}.seconds({value})", applicability)
-            else:
-                fix = t.set_key(key, value, f"Set {key}: {value}", applicability,
-                                after=("handler",) if t.fmt == SERVERLESS else ("Handler",))
+            fix = t.own_setting_fix(key, value, applicability, cdk=t.cdk_seconds(value), at=span)
             where = "provider or function" if t.fmt == SERVERLESS else ("function or Globals" if t.fmt == SAM else "function")
-            ctx.report(t.doc.path, span,
-                       f"Function {t.label} sets no timeout ({where} `{key}`), so the platform default of "
-                       f"{seconds(platform_default or 3)} applies",
-                       fix=fix, function=fn.name)
+            t.report(span, f"Function {t.label} sets no timeout ({where} `{key}`), so the platform default of "
+                           f"{seconds(platform_default or 3)} applies", fix)
         self._vercel(ctx, default)
 
     def _vercel(self, ctx, default: float) -> None:
-        plan = str(ctx.option("vercel-plan")).lower()
-        plan_max = VERCEL_PLAN_MAX.get(plan, VERCEL_PLAN_MAX["pro"])
+        _plan, plan_max = vercel_plan(ctx)
         for t in targets(ctx, (VERCEL,), platform="vercel"):
             fn = t.fn
             if fn.timeout_s is not None or not fn.get("vercel_config") or (t.keypath and t.keypath[0] == "builds"):
                 continue
-            value = _num(min(default, plan_max))
+            value = whole(min(default, plan_max))
             applicability = Applicability.SAFE if value == VERCEL_DEFAULT_DURATION else Applicability.UNSAFE
             pattern = fn.get("pattern")
             functions = t.doc.get("functions")
@@ -178,19 +137,11 @@ class MissingTimeout(Rule):
                                 applicability, path=())
             if span is None:
                 continue
-            ctx.report(t.doc.path, span,
-                       f"Vercel function {t.label} ({rel}) sets no `maxDuration`, so the default of "
-                       f"{seconds(VERCEL_DEFAULT_DURATION)} applies",
-                       fix=fix, function=fn.name)
+            t.report(span, f"Vercel function {t.label} ({rel}) sets no `maxDuration`, so the default of "
+                           f"{seconds(VERCEL_DEFAULT_DURATION)} applies", fix)
 
 
-_SLS = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
 _H = {"handler.py": "def create(event, context):\n    return {}\n"}
-_SAM = (
-    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
-    "    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
-)
-_APP = {"app.py": "def handler(event, context):\n    return {}\n"}
 _CDK = (
     "import aws_cdk as cdk\nfrom aws_cdk import aws_lambda as lambda_\n\n\nclass S(cdk.Stack):\n"
     "    def __init__(self, scope, id):\n        super().__init__(scope, id)\n"

@@ -73,7 +73,18 @@ from __future__ import annotations
 
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.rule import Case, Rule
-from sls_lint.rules.config._common import CFN, SAM, SERVERLESS, number, queue_id, seconds, targets
+from sls_lint.rules.config._common import CASE_APP as _APP
+from sls_lint.rules.config._common import CASE_SLS as _SLS
+from sls_lint.rules.config._common import (
+    CFN,
+    SAM,
+    SERVERLESS,
+    number,
+    queue_id,
+    seconds,
+    targets,
+    whole,
+)
 
 DEFAULT_VISIBILITY = 30
 FACTOR = 6
@@ -97,7 +108,7 @@ class QueueVisibilityTooShort(Rule):
             timeout = fn.timeout_s if fn.timeout_s is not None else fn.get("default_timeout_s")
             if timeout is None:
                 continue
-            base = ("resources", "Resources") if t.fmt == SERVERLESS else ("Resources",)
+            base = t.resources_path
             for trig in fn.triggers:
                 qid = queue_id(trig.detail) if trig.kind == "sqs" else None
                 res = t.doc.get(*base, qid) if qid else None
@@ -115,18 +126,15 @@ class QueueVisibilityTooShort(Rule):
             span = (t.key_span(*base, qid, "Properties", "VisibilityTimeout") if not default else None) or t.key_span(*base, qid)
             if span is None:
                 continue
-            need = FACTOR * timeout
-            need_text = int(need) if float(need).is_integer() else need
+            need = whole(FACTOR * timeout)
             msg = (f"Queue `{qid}` has a visibility timeout of {seconds(visibility)}{' (the default)' if default else ''}, "
                    f"below 6 × the {seconds(timeout)} timeout of its consumer {t.label}: messages still being processed "
                    "reappear and run twice")
             if visibility < timeout:
                 msg += "; Lambda refuses an event source whose function timeout exceeds it"
-            fix = FixIntent("display-only", f"Set VisibilityTimeout to at least {need_text}", Applicability.DISPLAY_ONLY)
-            ctx.report(t.doc.path, span, msg, fix=fix, function=t.fn.name)
+            t.report(span, msg, FixIntent("display-only", f"Set VisibilityTimeout to at least {need}", Applicability.DISPLAY_ONLY))
 
 
-_SLS = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
 _H = {"handler.py": "def process(event, context):\n    return {}\n"}
 
 
@@ -140,7 +148,6 @@ _SAM = (
     "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
     "{timeout}      Events:\n        Q:\n          Type: SQS\n          Properties:\n            Queue: !GetAtt Jobs.Arn\n"
 )
-_APP = {"app.py": "def handler(event, context):\n    return {}\n"}
 
 VALID = [
     Case(_sls("    timeout: 60\n", "      Properties:\n        VisibilityTimeout: 360\n"), path="serverless.yml", files=_H),

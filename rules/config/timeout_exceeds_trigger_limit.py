@@ -68,22 +68,23 @@ from __future__ import annotations
 from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
 from sls_lint.rules.config._common import (
+    AWS_FORMATS,
     CDK,
-    CFN,
     KEYS,
-    SAM,
+    OPT_HTTP,
+    OPT_PLAN,
     SERVERLESS,
     VERCEL,
-    VERCEL_PLAN_MAX,
-    add_keyword,
-    cdk_expr,
+    http_limit,
     number,
     seconds,
     targets,
+    vercel_plan,
+    whole,
 )
-from sls_lint.rules.config.missing_timeout import OPT_HTTP, OPT_PLAN, _num, http_limit
-
-AWS_FORMATS = (SERVERLESS, SAM, CFN, CDK)
+from sls_lint.rules.config._common import CASE_APP as _APP
+from sls_lint.rules.config._common import CASE_SAM as _SAM
+from sls_lint.rules.config._common import CASE_SLS as _SLS
 
 
 class TimeoutExceedsTriggerLimit(Rule):
@@ -110,28 +111,17 @@ class TimeoutExceedsTriggerLimit(Rule):
             span = t.setting_span(key)
             if span is None:
                 continue
-            value = _num(limit)
+            value = whole(limit)
             fix = None
-            if t.fmt == CDK:
-                named = cdk_expr(ctx, t.doc.path, "aws_cdk.Duration", "aws_cdk", "Duration")
-                call = t.function_span()
-                if named is not None and call is not None:
-                    expr, imports = named
-                    fix = add_keyword(call, "timeout", f"{expr}.seconds({value})", imports,
-                                      f"Set timeout={expr}.seconds({value})", Applicability.UNSAFE, replace=True)
-            elif not own or number(t.own(key)) is not None:
-                fix = t.set_key(key, value, f"Set {key}: {value}", Applicability.UNSAFE, replace=True,
-                                after=("handler",) if t.fmt == SERVERLESS else ("Handler",))
+            if t.fmt == CDK or not own or number(t.own(key)) is not None:  # never replace an expression
+                fix = t.own_setting_fix(key, value, Applicability.UNSAFE, cdk=t.cdk_seconds(value), replace=True)
             source = "" if own or t.fmt == CDK else (" (from `provider`)" if t.fmt == SERVERLESS else " (from `Globals`)")
-            ctx.report(t.doc.path, span,
-                       f"Function {t.label} has a {seconds(fn.timeout_s)} timeout{source}, but its {trigger} "
-                       f"answers 504 after {seconds(limit)} while the function runs on",
-                       fix=fix, function=fn.name)
+            t.report(span, f"Function {t.label} has a {seconds(fn.timeout_s)} timeout{source}, but its {trigger} "
+                           f"answers 504 after {seconds(limit)} while the function runs on", fix)
         self._vercel(ctx)
 
     def _vercel(self, ctx) -> None:
-        plan = str(ctx.option("vercel-plan")).lower()
-        plan_max = VERCEL_PLAN_MAX.get(plan, VERCEL_PLAN_MAX["pro"])
+        plan, plan_max = vercel_plan(ctx)
         seen: set[str] = set()
         for t in targets(ctx, (VERCEL,), platform="vercel"):
             pattern = t.fn.get("pattern")
@@ -146,19 +136,11 @@ class TimeoutExceedsTriggerLimit(Rule):
                 continue
             fix = t.set_key("maxDuration", plan_max, f"Set maxDuration: {plan_max}", Applicability.UNSAFE,
                             replace=True, path=("functions", pattern))
-            ctx.report(t.doc.path, span,
-                       f"`maxDuration` {seconds(value)} for `{pattern}` is above the {plan} plan's maximum of "
-                       f"{seconds(plan_max)}; Vercel rejects the deployment",
-                       fix=fix, function=t.fn.name)
+            t.report(span, f"`maxDuration` {seconds(value)} for `{pattern}` is above the {plan} plan's maximum of "
+                           f"{seconds(plan_max)}; Vercel rejects the deployment", fix)
 
 
-_SLS = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
 _H = {"handler.py": "def export(event, context):\n    return {}\n"}
-_SAM = (
-    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
-    "    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
-)
-_APP = {"app.py": "def handler(event, context):\n    return {}\n"}
 _VERCEL_APP = {"api/index.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
 _CDK = (
     "from aws_cdk import Duration, Stack, aws_apigateway as apigw, aws_lambda as lambda_\n\n\nclass S(Stack):\n"

@@ -61,7 +61,29 @@ from __future__ import annotations
 
 from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
-from sls_lint.rules.config._common import CDK, CFN, SAM, SERVERLESS, WRANGLER, add_keyword, cdk_expr, targets
+from sls_lint.rules.config._common import (
+    AWS_FORMATS,
+    CDK,
+    CFN,
+    KEYS,
+    SAM,
+    SERVERLESS,
+    WRANGLER,
+    targets,
+)
+from sls_lint.rules.config._common import CASE_APP as _APP
+from sls_lint.rules.config._common import CASE_SAM as _SAM
+from sls_lint.rules.config._common import CASE_SLS as _SLS
+
+# the setting the message names, per format
+_SETTING = {
+    SERVERLESS: "tracing: Active",
+    SAM: "Tracing: Active",
+    CFN: "TracingConfig: {Mode: Active}",
+    CDK: "tracing=Tracing.ACTIVE",
+}
+# where a file-wide default lives
+_DEFAULT = {SERVERLESS: ("provider", "tracing", "lambda"), SAM: ("Globals", "Function", "Tracing")}
 
 
 class TracingDisabled(Rule):
@@ -75,33 +97,20 @@ class TracingDisabled(Rule):
 
     def check_project(self, ctx) -> None:
         unsafe = Applicability.UNSAFE
-        for t in targets(ctx, (SERVERLESS, SAM, CFN, CDK)):
-            fn = t.fn
-            if fn.get("tracing") is not None or self._explicit(t):
+        for t in targets(ctx, AWS_FORMATS):
+            if t.fn.get("tracing") is not None or self._explicit(t):
                 continue
             span = t.function_span()
             if span is None:
                 continue
-            fix = None
-            if t.fmt == SERVERLESS:
-                setting = "tracing: Active"
-                fix = t.set_key("tracing", "Active", "Set tracing: Active", unsafe, after=("handler",))
-            elif t.fmt == SAM:
-                setting = "Tracing: Active"
-                fix = t.set_key("Tracing", "Active", "Set Tracing: Active", unsafe, after=("Handler",))
-            elif t.fmt == CFN:
-                setting = "TracingConfig: {Mode: Active}"
+            if t.fmt == CFN:
                 fix = t.set_key("Mode", "Active", "Set TracingConfig.Mode: Active", unsafe,
                                 path=t.settings_path + ("TracingConfig",))
             else:
-                setting = "tracing=Tracing.ACTIVE"
-                named = cdk_expr(ctx, t.doc.path, "aws_cdk.aws_lambda.Tracing.ACTIVE", "aws_cdk.aws_lambda", "Tracing")
-                if named is not None:
-                    expr, imports = named
-                    fix = add_keyword(span, "tracing", expr, imports, f"Add tracing={expr}", unsafe)
-            ctx.report(t.doc.path, span,
-                       f"Function {t.label} has no active X-Ray tracing (`{setting}`): slow or failing calls "
-                       "inside it leave no trace", fix=fix, function=fn.name)
+                tracing = t.cdk_expr("aws_cdk.aws_lambda.Tracing.ACTIVE", "aws_cdk.aws_lambda", "Tracing")
+                fix = t.own_setting_fix(KEYS["tracing"][t.fmt], "Active", unsafe, cdk=tracing, at=span)
+            t.report(span, f"Function {t.label} has no active X-Ray tracing (`{_SETTING[t.fmt]}`): slow or failing "
+                           "calls inside it leave no trace", fix)
         for t in targets(ctx, (WRANGLER,), platform="cloudflare-workers"):
             if not isinstance(t.doc.data, dict) or "observability" in t.doc.data:
                 continue
@@ -109,29 +118,17 @@ class TracingDisabled(Rule):
             if span is None:
                 continue
             fix = t.set_key("enabled", True, "Turn on observability", unsafe, path=("observability",))
-            ctx.report(t.doc.path, span,
-                       f"Worker {t.label} has no `observability` settings: Cloudflare keeps no logs or traces of it",
-                       fix=fix, function=t.fn.name)
+            t.report(span, f"Worker {t.label} has no `observability` settings: Cloudflare keeps no logs or traces of it",
+                     fix)
 
     @staticmethod
     def _explicit(t) -> bool:
         """A tracing key written but not readable as a mode (a variable, a parameter)."""
-        if t.fmt == SERVERLESS:
-            return t.has_own("tracing") or t.doc.locate("provider", "tracing", "lambda") is not None
-        if t.fmt == SAM:
-            return t.has_own("Tracing") or t.doc.locate("Globals", "Function", "Tracing") is not None
-        if t.fmt == CFN:
-            return t.has_own("TracingConfig")
-        return t.has_own("tracing")
+        default = _DEFAULT.get(t.fmt)
+        return t.has_own(KEYS["tracing"][t.fmt]) or (default is not None and t.doc.locate(*default) is not None)
 
 
-_SLS = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n"
 _H = {"handler.py": "def create(event, context):\n    return {}\n"}
-_SAM = (
-    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
-    "    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
-)
-_APP = {"app.py": "def handler(event, context):\n    return {}\n"}
 _WORKER = {"src/entry.py": "async def on_fetch(request, env):\n    return None\n"}
 _TOML = 'name = "w"  # the worker\nmain = "src/entry.py"\ncompatibility_flags = ["python_workers"]\n\n[vars]\nMODE = "prod"\n'
 
