@@ -84,13 +84,18 @@ class Rule:
 
     @classmethod
     def node_types(cls) -> tuple[type[ast.AST], ...]:
+        cached = cls.__dict__.get("_node_types_cache")  # per class, never inherited
+        if cached is not None:
+            return cached
         out = []
         for attr in dir(cls):
             if attr.startswith("visit_"):
                 node_type = getattr(ast, attr[len("visit_") :], None)
                 if isinstance(node_type, type):
                     out.append(node_type)
-        return tuple(out)
+        result = tuple(out)
+        cls._node_types_cache = result  # type: ignore[attr-defined]
+        return result
 
     @classmethod
     def sections(cls) -> dict[str, str]:

@@ -11,10 +11,24 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+_AST = ast.AST
+# node types ModuleModel._visit treats specially (exact types: ast.parse makes no subclasses)
+_SPECIAL_NODES = frozenset(
+    {
+        ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Import, ast.ImportFrom, ast.Global,
+        ast.Nonlocal, ast.If, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension,
+        ast.With, ast.AsyncWith, ast.NamedExpr, ast.ExceptHandler,
+    }
+)
+# leaves: expression contexts and operators have no child nodes
+_NO_CHILDREN = frozenset(
+    t for t in vars(ast).values() if isinstance(t, type) and issubclass(t, (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)) and not t._fields
+)
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 BUILTINS = frozenset(dir(builtins))
 
@@ -101,15 +115,37 @@ class ModuleModel:
         return self.qualified_name(target, scope)
 
     def _visit_block(self, node: ast.AST, scope: Scope, func: FunctionInfo | None, prefix: str, in_tc: bool = False) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.parents[child] = node
-            self._visit(child, scope, func, prefix, in_tc)
+        # ast.iter_child_nodes inlined (this runs for every node of every module)
+        parents = self.parents
+        visit = self._visit
+        for name in node._fields:
+            try:
+                value = getattr(node, name)
+            except AttributeError:
+                continue
+            if isinstance(value, _AST):
+                parents[value] = node
+                visit(value, scope, func, prefix, in_tc)
+            elif isinstance(value, list):
+                for child in value:
+                    if isinstance(child, _AST):
+                        parents[child] = node
+                        visit(child, scope, func, prefix, in_tc)
 
     def _bind(self, scope: Scope, name: str, node: ast.AST) -> None:
         target = self.module_scope if name in scope.globals else scope
         target.bindings.setdefault(name, []).append(node)
 
     def _visit(self, node: ast.AST, scope: Scope, func: FunctionInfo | None, prefix: str, in_tc: bool) -> None:
+        t = type(node)
+        if t not in _SPECIAL_NODES:  # fast path: most nodes only bind nothing and recurse
+            if t is ast.Call:
+                if func is not None:
+                    func.calls.append(node)
+            elif t in _NO_CHILDREN:
+                return
+            self._visit_block(node, scope, func, prefix, in_tc)
+            return
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for d in node.decorator_list:
                 self.parents[d] = node
@@ -411,13 +447,38 @@ class ModuleModel:
         return None
 
     def node_text(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ""
+        """``ast.get_source_segment(self.source, node) or ""``, with the source split once per module."""
+        try:
+            if node.end_lineno is None or node.end_col_offset is None:  # type: ignore[attr-defined]
+                return ""
+            lineno = node.lineno - 1  # type: ignore[attr-defined]
+            end_lineno = node.end_lineno - 1  # type: ignore[attr-defined]
+            col_offset = node.col_offset  # type: ignore[attr-defined]
+            end_col_offset = node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return ""
+        lines = self.__dict__.get("_segment_lines")
+        if lines is None:
+            lines = self._segment_lines = _splitlines_no_ff(self.source)
+        if end_lineno == lineno:
+            return lines[lineno].encode()[col_offset:end_col_offset].decode() or ""
+        first = lines[lineno].encode()[col_offset:].decode()
+        last = lines[end_lineno].encode()[:end_col_offset].decode()
+        return "".join([first, *lines[lineno + 1 : end_lineno], last]) or ""
 
     def walk(self) -> Iterator[ast.AST]:
         return ast.walk(self.tree)
 
     def is_module_level(self, node: ast.AST) -> bool:
         return self.enclosing_function(node) is None
+
+
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _splitlines_no_ff(source: str) -> list[str]:
+    """Split like :func:`ast.get_source_segment` does: on \\r\\n, \\n and \\r only, ends kept."""
+    return _LINE_RE.findall(source)
 
 
 def _all_args(args: ast.arguments) -> list[ast.arg]:
