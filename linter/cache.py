@@ -167,6 +167,37 @@ def tool_fingerprint() -> str:
     return h.hexdigest()
 
 
+def _pin_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    try:
+        from sls_lint.rules.timeouts._pins import _LOCKS, _SPECS
+
+        return tuple(_LOCKS), tuple(_SPECS)
+    except ImportError:  # pragma: no cover - the rule moved: still key on the usual names
+        return ("poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock"), ("requirements.txt", "requirements.in", "pyproject.toml", "Pipfile")
+
+
+def is_pin_file(name: str) -> bool:
+    """A lock or requirements file a rule reads a version pin from (``requirements*.txt`` too)."""
+    locks, specs = _pin_names()
+    return name in locks or name in specs or (name.startswith("requirements") and name.endswith(".txt") and len(name) >= 16)
+
+
+def pin_files_digest(folder: str, parent: str = "") -> str:
+    """A digest of the pin files directly in ``folder`` (names and contents), chained to the
+    digest of the folder above (``parent``); "" when neither holds any."""
+    try:
+        with os.scandir(folder) as it:
+            names = sorted(e.name for e in it if is_pin_file(e.name))
+    except OSError:
+        names = []
+    if not names:
+        return parent
+    h = hashlib.sha256(parent.encode())
+    for name in names:
+        h.update(f"{name}\0{file_sha(os.path.join(folder, name))}\n".encode())
+    return h.hexdigest()[:32]
+
+
 def default_dir(config_root: str, cache_dir: str | None) -> str:
     return cache_dir or os.path.join(config_root, DEFAULT_DIR)
 

@@ -474,6 +474,23 @@ class Analysis:
                 self._shas[path] = file_sha(self.store.abs(path))
         return self._shas[path]
 
+    def _file_key(self, path: str, facts: Facts) -> str:
+        """The facts digest of one file plus the pin files its rules may read from disk."""
+        return f"{facts.digests[path]}:{self._pins_digest(posixpath.dirname(path))}"
+
+    def _pins_digest(self, folder: str) -> str:
+        """A digest of the lock/requirements files in ``folder`` and each folder above it
+        (SLS204 reads the redis-py pin from them, outside the discovered files): a pin change
+        re-checks the files below it. Memoised per folder for this analysis."""
+        memo = self.__dict__.setdefault("_pins_memo", {})
+        found = memo.get(folder)
+        if found is None:
+            from .cache import pin_files_digest
+
+            parent = self._pins_digest(posixpath.dirname(folder)) if folder else ""
+            found = memo[folder] = pin_files_digest(self.store.abs(folder) if folder else self.root, parent)
+        return found
+
     def functions_by_handler(self) -> dict[str, list[Function]]:
         """The project's functions grouped by handler file (built once per project model)."""
         project = self.project
@@ -524,7 +541,7 @@ class Analysis:
                 results[f.path] = self._unreadable(f)
                 continue
             if self.cache is not None and facts is not None and f.path in facts.digests:
-                hit = self.cache.get_file(f.path, self.sha(f.path), facts.digests[f.path], self.sha)
+                hit = self.cache.get_file(f.path, self.sha(f.path), self._file_key(f.path, facts), self.sha)
                 if hit is not None:
                     results[f.path] = hit
                     self.stats.files_from_cache += 1
@@ -537,7 +554,7 @@ class Analysis:
                 if self.cache is not None and not self._volatile(path) and path in facts.digests:
                     content = self.sha(path)
                     if content is not None and not any(self._volatile(d) for d in deps):
-                        self.cache.put_file(path, content, facts.digests[path], deps, diags)
+                        self.cache.put_file(path, content, self._file_key(path, facts), deps, diags)
         out: list[Diagnostic] = []
         for f in checked_files:
             out.extend(results.get(f.path, ()))

@@ -274,3 +274,32 @@ def test_warm_run_in_a_new_process_hits(tree):
         runs.append(json.loads(p.stdout))
     (checked, cached0, n0), (checked1, cached1, n1) = runs
     assert cached0 == 0 and cached1 == checked1 == checked and n0 == n1
+
+
+def test_pin_file_change_rechecks(tmp_path):
+    """SLS204 reads the redis-py pin from requirements/lock files, which are not discovered
+    files: a pin change (or a new requirements*.txt) must still re-check the modules below it."""
+    from sls_lint.rules.timeouts._pins import pinned_major
+
+    root = tmp_path / "p"
+    (root / "svc").mkdir(parents=True)
+    (root / "svc" / "handler.py").write_text("import redis\n\nr = redis.Redis(host='cache')\n\ndef handler(event, context):\n    return r.get('k')\n")
+    (root / "svc" / "other.py").write_text("import redis\n\nr = redis.Redis(host='cache')\n\ndef handler(event, context):\n    return r.get('k')\n")
+    (root / "requirements.txt").write_text("redis==8.1.0\n")
+
+    def sls204():
+        pinned_major.cache_clear()  # its in-process memo: each lint below stands for a new process
+        res = lint(root)
+        assert keyed(res) == keyed(lint(root, cache=False))
+        return sorted(d.path for d in res.diagnostics if d.code == "SLS204"), res.stats.files_from_cache
+
+    assert sls204() == ([], 0)
+    assert sls204() == ([], 2)  # warm
+    (root / "requirements.txt").write_text("redis==4.6.0\n")
+    assert sls204() == (["svc/handler.py", "svc/other.py"], 0)
+    assert sls204()[1] == 2
+    # a closer pin file that did not exist before (requirements*.txt is globbed by the rule)
+    (root / "svc" / "requirements-prod2.txt").write_text("redis>=8\n")
+    assert sls204() == ([], 0)
+    (root / "svc" / "requirements-prod2.txt").unlink()
+    assert sls204()[0] == ["svc/handler.py", "svc/other.py"]
