@@ -210,6 +210,7 @@ def edge_modules(ctx) -> dict[str, EdgeModule]:
     if cached is not None:
         return cached
     result: dict[str, EdgeModule] = {}
+    targets_of: dict[str, list[str]] = {}  # path -> project files its imports run (same for every function)
     for fn in sorted(ctx.project.functions, key=lambda f: f.name):
         if fn.runtime_class != "edge" or not fn.handler_path:
             continue
@@ -220,11 +221,13 @@ def edge_modules(ctx) -> dict[str, EdgeModule]:
             model = index.model(path)
             if model is None:
                 continue
-            for _node, dotted in imported_modules(model):
-                for target in _project_files(index, dotted, path):
-                    if target not in chains:
-                        chains[target] = chains[path] + (target,)
-                        queue.append(target)
+            targets = targets_of.get(path)
+            if targets is None:
+                targets = targets_of[path] = [t for _node, dotted in imported_modules(model) for t in _project_files(index, dotted, path)]
+            for target in targets:
+                if target not in chains:
+                    chains[target] = chains[path] + (target,)
+                    queue.append(target)
         for path, chain in chains.items():
             prev = result.get(path)
             if prev is None:

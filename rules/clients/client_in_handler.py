@@ -60,6 +60,7 @@ from __future__ import annotations
 import ast
 import re
 
+from sls_lint.astindex import nodes_of
 from sls_lint.catalog import CLIENT_FACTORY_RECEIVERS, canonical, client_kind
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.rule import Case, Rule
@@ -236,7 +237,7 @@ def _fresh_name(model, call: ast.Call, qual: str) -> str:
     if not base.endswith(("CLIENT", "RESOURCE", "SESSION", "ENGINE", "POOL", "CONNECTION")):
         base += "_CLIENT"
     name, i = base, 2
-    while model.module_scope.binds(name) or any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(model.tree)):
+    while model.module_scope.binds(name) or any(n.id == name for n in nodes_of(model, ast.Name)):
         name, i = f"{base}_{i}", i + 1
     return name
 

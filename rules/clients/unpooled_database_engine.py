@@ -87,6 +87,7 @@ import ast
 import re
 import weakref
 
+from sls_lint.astindex import nodes_of
 from sls_lint.catalog import EAGER_POOLS, SQLALCHEMY_ENGINES, canonical
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.project.model import Tagged
@@ -304,9 +305,7 @@ def _code_proxy(ctx, consulted: list[str]) -> tuple[str, str | None] | None:
                     line = src.count("\n", 0, m.start()) + 1
                     return (f"proxy endpoint `{m.group(1)}` used at {path}:{line}", m.group(1))
         if best is None and ("Proxy" in src or "add_proxy" in src) and "aws_rds" in src:
-            for node in ast.walk(model.tree):
-                if not isinstance(node, ast.Call):
-                    continue
+            for node in nodes_of(model, ast.Call):
                 name = model.call_name(node) or ""
                 if (_CDK_PROXY.search(name) and "aws_rds" in name) or (isinstance(node.func, ast.Attribute) and node.func.attr == "add_proxy"):
                     what = "add_proxy" if isinstance(node.func, ast.Attribute) and node.func.attr == "add_proxy" else name.rsplit(".", 1)[-1]

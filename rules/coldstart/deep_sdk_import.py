@@ -73,6 +73,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
+from sls_lint.astindex import nodes_of
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.importcost import costs_for, lookup, module_scope_imports, narrow_table, threshold_ms
 from sls_lint.rule import Case, Rule
@@ -200,8 +201,8 @@ def _attribute_uses(model, node, local: str, path: list[str]) -> list[str] | Non
     object is used any other way (passed, returned, subscripted) or not used at all."""
     scope = model.scope_at(node)
     out: list[str] = []
-    for n in ast.walk(model.tree):
-        if not (isinstance(n, ast.Name) and n.id == local and isinstance(n.ctx, ast.Load)):
+    for n in nodes_of(model, ast.Name):
+        if not (n.id == local and isinstance(n.ctx, ast.Load)):
             continue
         found = model.lookup(n.id, model.scope_at(n))
         if found is None or found[0] is not scope:
@@ -229,7 +230,8 @@ def _mentions_elsewhere(model, node: ast.AST, heavy: str) -> bool:
     """The module refers to the heavy module outside this import (``matplotlib.pyplot`` used
     through another name relies on it being imported)."""
     last = heavy.rsplit(".", 1)[-1]
-    for n in ast.walk(model.tree):
+    # any order: the answer is whether some node matches
+    for n in [*nodes_of(model, ast.Attribute), *nodes_of(model, ast.Import), *nodes_of(model, ast.ImportFrom)]:
         if n is node or model.parents.get(n) is node:
             continue
         if isinstance(n, ast.Attribute) and n.attr == last:

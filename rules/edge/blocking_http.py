@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import ast
 
+from sls_lint.astindex import nodes_of
 from sls_lint.catalog import HTTP_CALLS, POOL_METHODS, canonical
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.edge import BLOCKING_HTTP, edge_module, module_entry, render_table
@@ -170,7 +171,7 @@ def _response_uses_ok(model, call: ast.Call, stmt: ast.stmt, info) -> bool:
 
 
 def _fresh(model, info, base: str) -> str:
-    used = {n.id for n in ast.walk(model.tree) if isinstance(n, ast.Name)} | set(info.scope.bindings) | set(model.module_scope.bindings) | set(model.module_scope.imports)
+    used = {n.id for n in nodes_of(model, ast.Name)} | set(info.scope.bindings) | set(model.module_scope.bindings) | set(model.module_scope.imports)
     name, i = base, 2
     while name in used:
         name, i = f"{base}_{i}", i + 1

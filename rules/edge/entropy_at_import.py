@@ -61,6 +61,7 @@ from __future__ import annotations
 import ast
 import re
 
+from sls_lint.astindex import nodes_of
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.edge import ENTROPY_ALLOWED, ENTROPY_CALLS, edge_module, edge_modules, import_base, render_table
 from sls_lint.fixers.registry import FixError, register
@@ -151,14 +152,15 @@ def _move_fix(ctx, call: ast.Call) -> FixIntent | None:
     if any(s is not stmt and s.lineno <= stmt.end_lineno and s.end_lineno >= stmt.lineno for s in model.tree.body):
         return None
     users: dict[int, object] = {}
-    for n in ast.walk(model.tree):
-        if isinstance(n, ast.Name) and n.id == name and n is not stmt.targets[0]:
+    # (a global/nonlocal declaration of the name rules it out whatever the order)
+    if any(name in n.names for n in [*nodes_of(model, ast.Global), *nodes_of(model, ast.Nonlocal)]):
+        return None
+    for n in nodes_of(model, ast.Name):
+        if n.id == name and n is not stmt.targets[0]:
             info = model.enclosing_function(n)
             if info is None or model.scope_at(n) is not info.scope:
                 return None
             users[id(info.node)] = info
-        elif isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names:
-            return None
     if len(users) != 1:
         return None
     info = next(iter(users.values()))
@@ -172,8 +174,8 @@ def _move_fix(ctx, call: ast.Call) -> FixIntent | None:
         other = ctx.index.model(em.path)
         if other is None or other is model:
             continue
-        for imp in ast.walk(other.tree):
-            if isinstance(imp, ast.ImportFrom) and any(a.name in (name, "*") for a in imp.names):
+        for imp in nodes_of(other, ast.ImportFrom):
+            if any(a.name in (name, "*") for a in imp.names):
                 base = import_base(other, imp)
                 if ctx.index.find_module(base, em.path) == model.path:
                     return None

@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import ast
 
+from sls_lint.astindex import nodes_of
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.edge import NON_FUNCTIONAL, UNAVAILABLE, edge_module, import_base, is_guarded_import, module_entry, render_table
 from sls_lint.rule import Case, Rule
@@ -137,8 +138,8 @@ class EdgeUnavailableModule(Rule):
             return f"{key}.{imported_name}" if imported_name in names else None
         wanted = {f"{key}.{n}" for n in names}
         model = ctx.model
-        for n in ast.walk(model.tree):
-            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load):
+        for n in nodes_of(model, ast.Attribute):
+            if isinstance(n.ctx, ast.Load):
                 q = model.qualified_name(n)
                 if q in wanted:
                     return q

@@ -76,6 +76,7 @@ from __future__ import annotations
 
 import ast
 
+from sls_lint.astindex import nodes_of
 from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
 from sls_lint.semantic import keyword
@@ -243,8 +244,8 @@ def _dropped(model, call: ast.Call) -> bool:
 
 
 def _collection_awaited(model, name: str) -> bool:
-    for n in ast.walk(model.tree):
-        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
+    for n in nodes_of(model, ast.Name):
+        if n.id == name and isinstance(n.ctx, ast.Load):
             parent = model.parents.get(n)
             if isinstance(parent, ast.Starred):
                 parent = model.parents.get(parent)

@@ -64,6 +64,9 @@ class EventLoggedVerbatim(Rule):
     fix_safety = Applicability.DISPLAY_ONLY
     prefilter = ("print", "log", "stdout")
 
+    def begin_module(self, ctx) -> None:
+        self._headers: dict[tuple[int, frozenset[str]], set[str]] = {}  # one walk per function and params
+
     def visit_Call(self, node: ast.Call, ctx) -> None:
         model = ctx.model
         if not _is_log_call(model, node):
@@ -73,7 +76,10 @@ class EventLoggedVerbatim(Rule):
             return
         info = model.enclosing_function(node)
         params = request_params(ctx, info, reach)
-        headers = _header_locals(info, params)
+        memo = (id(info.node), frozenset(params))
+        headers = self._headers.get(memo)
+        if headers is None:
+            headers = self._headers[memo] = _header_locals(info, params)
         args = list(node.args) + [k.value for k in node.keywords if k.arg in (None, "msg", "extra")]
         for arg in args:
             what = _whole(model, arg, params, headers)

@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import ast
 
+from sls_lint.astindex import nodes_of
 from sls_lint.catalog import BOTO_CLIENT_CALLS, BOTO_DEFAULTS, LLM_DEFAULT_READ_TIMEOUT, LLM_TIMEOUT_CLIENTS, canonical
 from sls_lint.config import RuleOption
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
@@ -302,8 +303,8 @@ def _per_request_timeouts(model, node: ast.Call) -> bool:
     names = {t.id for t in targets if isinstance(t, ast.Name)} | {t.attr for t in targets if isinstance(t, ast.Attribute)}
     if not names:
         return False
-    for n in ast.walk(model.tree):
-        if isinstance(n, ast.Call) and keyword(n, "timeout") is not None:
+    for n in nodes_of(model, ast.Call):
+        if keyword(n, "timeout") is not None:
             root = n.func
             while isinstance(root, (ast.Attribute, ast.Call)):
                 if isinstance(root, ast.Attribute) and root.attr in names and not isinstance(root.value, (ast.Attribute, ast.Call)):

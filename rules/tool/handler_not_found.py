@@ -79,6 +79,7 @@ import difflib
 import posixpath
 import re
 
+from sls_lint.astindex import nodes_of
 from sls_lint.core import Severity, Span
 from sls_lint.project.pyast import bound_names, module_statements
 from sls_lint.rule import Case, Rule
@@ -228,7 +229,7 @@ class HandlerNotFound(Rule):
                 for node in ast.walk(stmt):
                     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
                         bindings.append(stmt)
-        if any(isinstance(n, ast.NamedExpr) and n.target.id == name for n in ast.walk(model.tree)):
+        if any(n.target.id == name for n in nodes_of(model, ast.NamedExpr)):
             return None
         if not bindings:
             close = difflib.get_close_matches(name, sorted(names), n=1)

@@ -1,0 +1,85 @@
+"""The rule-side speed-ups must compute exactly what the code they replaced computed."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from sls_lint import astindex, importcost, secrets
+from sls_lint.semantic import ModuleModel
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted(p for d in ("linter", "rules", "fixers") for p in (ROOT / d).rglob("*.py"))
+
+TRICKY = '''
+import a.b as ab, a.b
+from . import x
+x = ( a . b ).c + a.b.d + (a).b.e + ab.f
+def f(p: "pass" "word" = "AK" "IA") -> a.b.g:
+    y: int = lambda q=1: q
+    match p:
+        case {"k": v} if v: pass
+    try:
+        pass
+    except* ValueError:
+        pass
+s = "caf\\u00e9 \\r\\n" ; t = f"{x!r:>{y}} tail"
+\r\nz = 1\rw = [i async for i in aiter()] if 0 else 2
+'''
+
+
+def _models():
+    yield ModuleModel("tricky.py", TRICKY, ast.parse(TRICKY))
+    for p in SOURCES[:80]:
+        text = p.read_text("utf-8")
+        yield ModuleModel(str(p.relative_to(ROOT)), text, ast.parse(text))
+
+
+@pytest.mark.parametrize("model", list(_models()), ids=lambda m: m.path)
+def test_index_is_walk_order(model):
+    walked = list(ast.walk(model.tree))
+    idx = astindex.build(model.tree)
+    assert sum(len(v) for v in idx.values()) == len(walked)
+    for t, nodes in idx.items():
+        assert nodes == [n for n in walked if type(n) is t]
+    for cls in (ast.Name, ast.Constant, ast.Attribute, ast.stmt, ast.expr):
+        assert astindex.nodes_of(model, cls) == [n for n in walked if isinstance(n, cls)]
+
+
+@pytest.mark.parametrize("model", list(_models()), ids=lambda m: m.path)
+def test_segment_is_get_source_segment(model):
+    lines = importcost._splitlines_no_ff(model.source)
+    for n in ast.walk(model.tree):
+        if hasattr(n, "lineno"):
+            assert importcost._segment(lines, n) == (ast.get_source_segment(model.source, n) or "")
+
+
+def test_splitlines_like_ast():
+    for text in ("", "a", "a\n", "a\r\nb\rc\nd", "\r\r\n\n", "x\x0cy\x0bz\x1c\u2028w\n", "tail\r"):
+        assert importcost._splitlines_no_ff(text) == ast._splitlines_no_ff(text)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("fmt", secrets.FORMATS, ids=lambda f: f.pattern.pattern[:40])
+def test_format_hint_covers_every_format(fmt):
+    """find_formats skips texts without one of _FORMAT_HINT's literals: every text a format's
+    pattern matches must hold one (a new format needs its prefix added there)."""
+    from hypothesis import given, settings, strategies as st
+
+    core = fmt.pattern.pattern.replace(secrets._B, "").replace(secrets._E, "")
+
+    @settings(max_examples=60, deadline=None, derandomize=True)
+    @given(st.from_regex(core, fullmatch=True))
+    def check(text):
+        assert fmt.pattern.search(text) is None or secrets._FORMAT_HINT.search(text)
+
+    check()
+
+
+def test_find_formats_same_with_and_without_hint(monkeypatch):
+    samples = [s for p in SOURCES for s in re.findall(r"[\"']([^\"'\n]{16,})[\"']", p.read_text("utf-8"))]
+    samples += ["AKIA" + "Z3MHQWERTYUIOP2K", "ghp_" + "aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5", "x" * 40, "sk-" + "a" * 30]
+    got = [secrets.find_formats(s) for s in samples]
+    monkeypatch.setattr(secrets, "_FORMAT_HINT", re.compile(""))
+    assert got == [secrets.find_formats(s) for s in samples]
