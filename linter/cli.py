@@ -5,6 +5,11 @@ error. ``sls-lint [PATHS]`` and ``sls-lint --fix`` are shortcuts for ``sls-lint 
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # `python -m sls_lint.cli`: never import the project's click.py & co (see __main__.py)
+    from sls_lint.__main__ import drop_cwd_entry
+
+    drop_cwd_entry()
+
 import difflib
 import json
 import os
@@ -140,7 +145,10 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
     apply = fix or diff
     exit_code_floor = 0  # 1 when a fix could not be written (its findings remain on disk)
     result = linter.fix(paths, overlay=overlay, stdin_path=stdin_filename, apply=apply, unsafe=unsafe_fixes, changed=changed, shard=shard_pair)
+    reported = {d.message for d in result.diagnostics if d.code == "SLS001"}
     for err in result.errors:
+        if err in reported:
+            continue  # an unreadable file is already an SLS001 finding (same text): report it once
         click.echo(f"sls-lint: warning: {err}", err=True)
     for msg in result.fixes_failed:
         click.echo(f"sls-lint: warning: {msg}", err=True)
