@@ -187,3 +187,58 @@ def test_load_json_keeps_feff_inside_strings_and_at_the_start():
 
     assert load_json('{"a": "x\ufeff"}').data == {"a": "x\ufeff"}
     assert load_json("\ufeff {}").data == {}
+
+
+# --------------------------------------------------------------------------- 4. reported once
+GOOD = "import requests\n\n\ndef handler(event, context):\n    return requests.get('https://x')\n"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_unreadable_file_is_reported_once(tmp_path, fmt):
+    (tmp_path / "bad.py").write_bytes(b'x = "\xff\xfe"\n')  # not UTF-8, no cookie: cannot be read
+    (tmp_path / "good.py").write_text(GOOD)
+    p = run(tmp_path, "check", ".", "--no-cache", "--format", fmt, text=True)
+    assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr
+    assert "SLS001" in p.stdout and "cannot read bad.py" in p.stdout, p.stdout  # the finding
+    assert "bad.py" not in p.stderr, p.stderr  # ...and no second report of it
+    assert "SLS201" in p.stdout
+
+
+def test_unreadable_file_still_warned_when_sls001_is_off(tmp_path):
+    (tmp_path / "bad.py").write_bytes(b'x = "\xff\xfe"\n')
+    (tmp_path / "good.py").write_text(GOOD)
+    p = run(tmp_path, "check", ".", "--no-cache", "--ignore", "SLS001", text=True)
+    assert "SLS001" not in p.stdout
+    assert "sls-lint: warning: cannot read bad.py" in p.stderr, p.stderr  # the only report left
+
+
+# --------------------------------------------------------------------------- 5. python -m sls_lint
+TRAP = "import pathlib\npathlib.Path({marker!r}).write_text('imported {name}')\nraise SystemExit('sls-lint imported the project file {name}.py')\n"
+
+
+@pytest.mark.parametrize("module", ["sls_lint", "sls_lint.cli"])
+def test_python_m_never_imports_project_files_from_the_cwd(tmp_path, module):
+    root = tmp_path / "proj"
+    root.mkdir()
+    marker = tmp_path / "marker"
+    # modules sls-lint (or the libraries it loads) import after start-up, as a project may name its files
+    for name in ("click", "yaml", "difflib", "json", "libcst", "pathspec", "tomlkit"):
+        (root / f"{name}.py").write_text(TRAP.format(marker=str(marker), name=name))
+    (root / "handler.py").write_text(GOOD)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSAFEPATH", "PYTHONPATH")}
+    p = subprocess.run([sys.executable, "-m", module, "check", ".", "--no-cache", "--format", "json"], cwd=root,
+                       capture_output=True, text=True, timeout=120, env=dict(env, NO_COLOR="1"))
+    assert not marker.exists(), marker.read_text()
+    assert p.returncode == 1, p.stderr
+    found = {(d["path"], d["code"]) for d in json.loads(p.stdout)["diagnostics"]}
+    assert ("handler.py", "SLS201") in found and ("click.py", "SLS001") not in found
+    # --version too (the shortest path through the CLI)
+    v = subprocess.run([sys.executable, "-m", module, "--version"], cwd=root, capture_output=True, text=True, timeout=60, env=env)
+    assert v.returncode == 0 and not marker.exists(), v.stderr
+
+
+def test_python_m_keeps_sys_path_for_library_use(tmp_path):
+    # importing sls_lint (as a library) never touches the importer's sys.path
+    code = "import sys; before = list(sys.path); import sls_lint, sls_lint.cli; assert sys.path == before, (before, sys.path)"
+    p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
