@@ -38,13 +38,17 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import zlib
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 DEFAULT_DIR = ".sls-lint-cache"
-FORMAT = 1
+FORMAT = 2  # 2: entries are JSON texts decoded by json's C parser (object_hook); class fields as pairs
 MAX_FACTS_ENTRIES = 4
+# a recorded file status is trusted only when the file's ctime is older than the recording by
+# this much (filesystem timestamps are coarse: a write in the same tick keeps mtime and ctime)
+RACY_NS = 2_000_000_000
 SIDE_FILES = ("cdk.json", "host.json", "function.json", ".chalice/config.json")
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by sls-lint.\n"
 
@@ -88,8 +92,12 @@ def encode(value: Any) -> Any:
         name = type(value).__name__
         if _classes().get(name) is not type(value):
             raise Unencodable(name)
-        return {"c": name, "a": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}}
+        return {"c": name, "a": [[f.name, encode(getattr(value, f.name))] for f in dataclasses.fields(value) if f.init]}
     raise Unencodable(type(value).__name__)
+
+
+def _fields(a: Any) -> Any:
+    return a.items() if isinstance(a, dict) else a
 
 
 def decode(data: Any) -> Any:
@@ -103,12 +111,41 @@ def decode(data: Any) -> Any:
         return {_key(decode(k)): decode(v) for k, v in data["d"]}
     if "c" in data:
         cls = _classes()[data["c"]]
-        return cls(**{k: decode(v) for k, v in data["a"].items()})
+        return cls(**{k: decode(v) for k, v in _fields(data["a"])})
     if "e" in data:
         return _classes()[data["e"]](data["v"])
     if "f" in data:
         return float(data["f"])
     raise ValueError("bad cache value")
+
+
+def _hook(data: dict) -> Any:
+    """:func:`decode` for one JSON object whose members are decoded already (``json``'s
+    ``object_hook`` runs bottom-up): every object of an encoded value is a tagged one."""
+    if "t" in data:
+        return tuple(data["t"])
+    if "d" in data:
+        return {_key(k): v for k, v in data["d"]}
+    if "c" in data:
+        cls = _classes()[data["c"]]
+        return cls(**dict(_fields(data["a"])))
+    if "e" in data:
+        return _classes()[data["e"]](data["v"])
+    if "f" in data:
+        return float(data["f"])
+    raise ValueError("bad cache value")
+
+
+def dumps(value: Any) -> str:
+    """The stored text of a value (:class:`Unencodable` when it cannot be stored)."""
+    return json.dumps(encode(value), separators=(",", ":"))
+
+
+def loads(text: str) -> Any:
+    """A value back from :func:`dumps` (json's C parser; ~5x faster than :func:`decode`)."""
+    if not isinstance(text, str):
+        raise TypeError("bad cache entry")
+    return json.loads(text, object_hook=_hook)
 
 
 def _key(value: Any) -> Any:
@@ -119,7 +156,7 @@ def _key(value: Any) -> Any:
 
 def roundtrip(value: Any) -> Any:
     """``encode`` then ``decode``: what a later run will read back (raises Unencodable)."""
-    return decode(json.loads(json.dumps(encode(value))))
+    return loads(dumps(value))
 
 
 def sha(data: str | bytes | None) -> str | None:
@@ -128,6 +165,17 @@ def sha(data: str | bytes | None) -> str | None:
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
     return hashlib.sha256(data).hexdigest()
+
+
+def file_status(path: str) -> list | None:
+    """[mtime_ns, ctime_ns, size, inode, device] of a regular file (None: missing or not a file)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not (st.st_mode & 0o170000) == 0o100000:
+        return None
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev]
 
 
 def file_sha(path: str) -> str | None:
@@ -212,6 +260,7 @@ class Cache:
         self.files: dict[str, dict] = {}
         self.facts: dict[str, dict] = {}
         self.derived: dict[str, dict] = {}
+        self.stats: dict[str, list] = {}
         self.dirty = False
         self._load()
 
@@ -223,8 +272,30 @@ class Cache:
                 self.files = dict(data.get("files") or {})
                 self.facts = dict(data.get("facts") or {})
                 self.derived = dict(data.get("derived") or {})
+                self.stats = dict(data.get("stats") or {})
         except (OSError, ValueError, zlib.error, TypeError, AttributeError):
-            self.files, self.facts, self.derived = {}, {}, {}
+            self.files, self.facts, self.derived, self.stats = {}, {}, {}, {}
+
+    # ------------------------------------------------------------------ content hashes by file status
+    def trusted_sha(self, path: str, status: list) -> str | None:
+        """The content hash recorded for ``path`` when its status (mtime, ctime, size, inode,
+        device: :func:`file_status`) is unchanged and was not racy when recorded; None: read it.
+        Any write to a file changes its ctime (which no tool can set back), so a file whose
+        status matches has the recorded content."""
+        entry = self.stats.get(path)
+        if not entry or len(entry) != 7 or entry[:5] != status or not entry[1] < entry[6] - RACY_NS:
+            return None
+        return entry[5] if isinstance(entry[5], str) else None
+
+    def record_sha(self, path: str, status: list, content_sha: str) -> None:
+        """Record the hash of content read after ``status`` was taken (a change after the
+        status was taken changes the status, so the record can only be too cautious)."""
+        entry = [*status, content_sha, time.time_ns()]
+        old = self.stats.get(path)
+        if old is not None and old[:6] == entry[:6] and old[1] < old[6] - RACY_NS:
+            return
+        self.stats[path] = entry
+        self.dirty = True
 
     # ------------------------------------------------------------------ per-file results
     def get_file(self, path: str, content_sha: str, facts_digest: str, current_sha) -> list | None:
@@ -237,13 +308,13 @@ class Cache:
             if current_sha(dep) != dep_sha:
                 return None
         try:
-            return decode(entry["diags"])
+            return loads(entry["diags"])
         except (KeyError, TypeError, ValueError):
             return None
 
     def put_file(self, path: str, content_sha: str, facts_digest: str, deps: Mapping[str, str | None], diags: list) -> None:
         try:
-            encoded = encode(diags)
+            encoded = dumps(diags)
         except Unencodable:
             self.files.pop(path, None)
             return
@@ -259,13 +330,13 @@ class Cache:
             if current_sha(dep) != dep_sha:
                 return None
         try:
-            return decode(entry["value"])
+            return loads(entry["value"])
         except (KeyError, TypeError, ValueError):
             return None
 
     def put_facts(self, key: str, deps: Mapping[str, str | None], value: dict) -> bool:
         try:
-            encoded = encode(value)
+            encoded = dumps(value)
         except Unencodable:
             self.facts.pop(key, None)
             return False
@@ -285,7 +356,7 @@ class Cache:
         if entry is None:
             return None
         try:
-            return decode(entry)
+            return loads(entry)
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -293,7 +364,7 @@ class Cache:
         """Store ``value`` (plain data or sls-lint's own dataclasses) under ``key``; the latest
         ``keep`` keys per kind are kept."""
         try:
-            encoded = encode(value)
+            encoded = dumps(value)
         except Unencodable:
             return False
         table = self.derived.setdefault(kind, {})
@@ -310,7 +381,7 @@ class Cache:
             return
         try:
             ensure_dir(self.directory)
-            payload = zlib.compress(json.dumps({"format": FORMAT, "files": self.files, "facts": self.facts, "derived": self.derived}, separators=(",", ":")).encode(), 1)
+            payload = zlib.compress(json.dumps({"format": FORMAT, "files": self.files, "facts": self.facts, "derived": self.derived, "stats": self.stats}, separators=(",", ":")).encode(), 1)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -58,6 +58,8 @@ class SourceStore:
         self.encodings: dict[str, Any] = {}
         self.read_errors: dict[str, str] = {}
         self.on_read: Any = None  # called with each path read (the Analysis records dependencies)
+        self.track_status = False  # record each file's status right before reading it (the cache)
+        self.statuses: dict[str, list | None] = {}
 
     def abs(self, path: str) -> str:
         return os.path.join(self.root, *path.split("/"))
@@ -70,6 +72,10 @@ class SourceStore:
         if path not in self._cache:
             from .writer import read_source
 
+            if self.track_status:
+                from .cache import file_status
+
+                self.statuses[path] = file_status(self.abs(path))
             try:
                 text, enc = read_source(self.abs(path))
                 self.encodings[path] = enc
@@ -346,6 +352,8 @@ class Analysis:
         self._known_paths = {f.path for f in files}
         self.index = _TrackingIndex(self.python_paths, self._load_model, self)
         store.on_read = self._touch
+        if cache is not None:
+            store.track_status = True
 
     # ------------------------------------------------------------------ facts
     @property
@@ -459,6 +467,10 @@ class Analysis:
         files on disk (``inline_modules``: handler code inline in deployment files) are not."""
         return path in self.store.overlay and path not in (getattr(self, "inline_modules", None) or ())
 
+    def _has_volatile(self) -> bool:
+        """Whether any text of this analysis exists only in memory (then it writes no cache)."""
+        return any(self._volatile(p) for p in self.store.overlay)
+
     def _touch(self, path: str) -> None:
         for rec in self._recorders:
             rec.add(path)
@@ -466,10 +478,24 @@ class Analysis:
     def sha(self, path: str) -> str | None:
         """Content hash of a file as this analysis sees it (overlay first; None: missing)."""
         if path not in self._shas:
-            from .cache import file_sha, sha
+            from .cache import file_sha, file_status, sha
 
-            if path in self.store.overlay or path in self._known_paths:
+            if path in self.store.overlay:
                 self._shas[path] = sha(self.store.text(path))
+            elif path in self._known_paths:
+                # a warm run reads no file whose status is unchanged since its hash was recorded
+                if self.cache is not None and path not in self.store._cache:
+                    status = file_status(self.store.abs(path))
+                    found = self.cache.trusted_sha(path, status) if status is not None else None
+                    if found is not None:
+                        self._touch(path)
+                        self._shas[path] = found
+                        return found
+                digest = sha(self.store.text(path))
+                status = self.store.statuses.get(path)  # taken right before the file was read
+                if self.cache is not None and status is not None and digest is not None and not self._has_volatile():
+                    self.cache.record_sha(path, status, digest)
+                self._shas[path] = digest
             else:  # a side file outside discovery: never reported as unreadable
                 self._shas[path] = file_sha(self.store.abs(path))
         return self._shas[path]
@@ -536,16 +562,17 @@ class Analysis:
                 facts = self.facts()
         for f in checked_files:
             self.stats.files_checked += 1
-            text = self.store.text(f.path)
-            if text is None:
-                results[f.path] = self._unreadable(f)
-                continue
             if self.cache is not None and facts is not None and f.path in facts.digests:
-                hit = self.cache.get_file(f.path, self.sha(f.path), self._file_key(f.path, facts), self.sha)
+                content = self.sha(f.path)  # None: unreadable (reported below)
+                hit = self.cache.get_file(f.path, content, self._file_key(f.path, facts), self.sha) if content is not None else None
                 if hit is not None:
                     results[f.path] = hit
                     self.stats.files_from_cache += 1
                     continue
+            text = self.store.text(f.path)
+            if text is None:
+                results[f.path] = self._unreadable(f)
+                continue
             misses.append(f)
         if misses:
             facts = self.facts()

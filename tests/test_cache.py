@@ -303,3 +303,47 @@ def test_pin_file_change_rechecks(tmp_path):
     assert sls204() == ([], 0)
     (root / "svc" / "requirements-prod2.txt").unlink()
     assert sls204()[0] == ["svc/handler.py", "svc/other.py"]
+
+
+def test_unchanged_status_skips_reading_and_any_write_is_seen(tree, monkeypatch):
+    """A warm run trusts a recorded content hash only while the file's status (mtime, ctime,
+    size, inode) is unchanged and was not racy when recorded; an in-place rewrite of the same
+    size with the old mtime restored still changes ctime, so it is read again."""
+    import time
+
+    import sls_lint.writer as writer
+
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # the files were just written: trust them at once
+    lint(tree)
+    time.sleep(0.05)
+    reads: list[str] = []
+    real = writer.read_source
+    monkeypatch.setattr(writer, "read_source", lambda p: (reads.append(str(p)), real(p))[1])
+    warm = lint(tree)
+    assert warm.stats.files_from_cache == warm.stats.files_checked
+    assert not [p for p in reads if p.endswith(".py") and p not in {os.path.join(tree, *d.path.split("/")) for d in warm.diagnostics}]
+    target = tree / "x" / "db.py"
+    st = target.stat()
+    new = DB.replace("def get_client", "def get_clienX")  # the handler's call no longer reaches it
+    assert len(new) == len(DB)
+    target.write_text(new)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert target.stat().st_size == st.st_size and target.stat().st_mtime_ns == st.st_mtime_ns
+    again = lint(tree)
+    assert again.stats.files_from_cache < again.stats.files_checked
+    assert keyed(again) == keyed(lint(tree, cache=False))
+    assert ("x/db.py", "SLS101") in {(d.path, d.code) for d in warm.diagnostics}
+    assert ("x/db.py", "SLS101") not in {(d.path, d.code) for d in again.diagnostics}
+
+
+def test_racy_status_is_not_trusted(tmp_path):
+    c = cache_mod.Cache(str(tmp_path / "c"), ["k"])
+    now = __import__("time").time_ns()
+    status = [now, now, 10, 1, 1]
+    c.record_sha("a.py", status, "abc")
+    assert c.trusted_sha("a.py", status) is None  # ctime within RACY_NS of the recording
+    old = [now - 10 * cache_mod.RACY_NS, now - 10 * cache_mod.RACY_NS, 10, 1, 1]
+    c.record_sha("b.py", old, "def")
+    assert c.trusted_sha("b.py", old) == "def"
+    assert c.trusted_sha("b.py", [old[0], old[1] + 1, 10, 1, 1]) is None  # any write moves ctime
+    assert c.trusted_sha("b.py", [old[0], old[1], 11, 1, 1]) is None
