@@ -31,6 +31,7 @@ EVENT_SOURCES = {
     "ManagedKafkaEventSource": "queue",
     "SelfManagedKafkaEventSource": "queue",
 }
+QUEUE_CLASS = "aws_cdk.aws_sqs.Queue"
 _DURATION = {"seconds": 1, "minutes": 60, "hours": 3600, "millis": 0.001, "days": 86400}
 _RUNTIME = re.compile(r"^([A-Z]+)_(\d+)_(\d+|X)$")
 
@@ -41,6 +42,7 @@ class _Construct:
         self.kind = kind
         self.scope_key = scope_key
         self.triggers: list[Trigger] = []
+        self.queue_links: list[tuple[int, ast.Call]] = []  # (SqsEventSource line, the sqs.Queue call)
 
 
 class _Visitor(ast.NodeVisitor):
@@ -49,6 +51,8 @@ class _Visitor(ast.NodeVisitor):
         self.constructs: dict[int, _Construct] = {}
         self.bindings: dict[tuple, _Construct] = {}
         self.rules: dict[tuple, bool] = {}  # events.Rule variables -> has a schedule
+        self.queues: dict[int, ast.Call] = {}  # sqs.Queue constructs, by id of the call
+        self.queue_bindings: dict[tuple, ast.Call] = {}
         self.func_stack: list[ast.AST] = []
         self.class_stack: list[ast.AST] = []
 
@@ -102,13 +106,34 @@ class _Visitor(ast.NodeVisitor):
             self._event_source(c, src)
         return c
 
+    def _queue(self, expr: ast.AST | None) -> ast.Call | None:
+        """The ``sqs.Queue(...)`` call ``expr`` is (or is bound to), recorded; None otherwise."""
+        if isinstance(expr, ast.Call):
+            if self.info.call_name(expr) != QUEUE_CLASS:
+                return None
+            self.queues[id(expr)] = expr
+            return expr
+        key = self._key(expr) if expr is not None else None
+        if key is None:
+            return None
+        found = self.queue_bindings.get(key)
+        if found is None and isinstance(expr, ast.Name):
+            found = self.queue_bindings.get((id(None), expr.id))
+        return found
+
     def visit_Assign(self, node: ast.Assign) -> None:
         c = self._construct(node.value)
         rule = self._is_rule(node.value)
+        queue = self._queue(node.value) if isinstance(node.value, ast.Call) else None
         for target in node.targets:
             key = self._key(target)
             if key is not None and c is not None:
                 self.bindings[key] = c
+            if key is not None:
+                if queue is not None:
+                    self.queue_bindings[key] = queue
+                else:
+                    self.queue_bindings.pop(key, None)  # rebound to something else
             if key is not None and rule is not None:
                 self.rules[key] = rule
         self.generic_visit(node)
@@ -118,6 +143,9 @@ class _Visitor(ast.NodeVisitor):
         key = self._key(node.target)
         if key is not None and c is not None:
             self.bindings[key] = c
+        queue = self._queue(node.value) if isinstance(node.value, ast.Call) else None
+        if key is not None and queue is not None:
+            self.queue_bindings[key] = queue
         self.generic_visit(node)
 
     def _is_rule(self, value: ast.AST | None) -> bool | None:
@@ -184,6 +212,9 @@ class _Visitor(ast.NodeVisitor):
             partial = _bool(kwarg(src, "report_batch_item_failures"))
         detail = ast.unparse(src.args[0]) if src.args else None
         c.triggers.append(Trigger(kind, detail, None, partial, src.lineno))
+        queue = self._queue(src.args[0]) if kind == "sqs" and src.args else None
+        if queue is not None:
+            c.queue_links.append((src.lineno, queue))
 
 
 def _bool(node: ast.AST | None) -> bool:
@@ -206,14 +237,39 @@ def read(ctx: Context, sf: SourceFile, info: ModuleInfo) -> None:
     file_dir = posixpath.dirname(sf.path)
     cdk_dir = _cdk_json_dir(ctx, file_dir)
     names: dict[str, int] = {}
-    for c in sorted(visitor.constructs.values(), key=lambda c: (c.call.lineno, c.call.col_offset)):
-        cid = literal(c.call.args[1], info.constants) if len(c.call.args) > 1 else literal(kwarg(c.call, "id"), info.constants)
-        name = cid if isinstance(cid, str) else f"{sf.path}:{c.call.lineno}"
-        names[name] = names.get(name, 0) + 1
-        if names[name] > 1:
-            name = f"{name}#{names[name]}"
+    ordered = sorted(visitor.constructs.values(), key=lambda c: (c.call.lineno, c.call.col_offset))
+    fn_names = [_construct_name(info, sf, names, c.call) for c in ordered]
+    # sqs.Queue constructs an event source consumes: recorded in ``data`` like functions (named
+    # after the functions, so a queue never renames a function), linked from the function's
+    # ``sqs_queues`` extra: ((event source line, queue construct name, visibility), ...)
+    queue_names: dict[int, str] = {}
+    for q in sorted({id(q): q for c in ordered for _l, q in c.queue_links}.values(), key=lambda q: (q.lineno, q.col_offset)):
+        queue_names[id(q)] = _construct_name(info, sf, names, q)
+        _record(doc, lines, queue_names[id(q)], q)
+    for name, c in zip(fn_names, ordered):
         _record(doc, lines, name, c.call)
-        _function(ctx, doc, info, sf, lines, file_dir, cdk_dir, name, c)
+        _function(ctx, doc, info, sf, lines, file_dir, cdk_dir, name, c,
+                  tuple((line, queue_names[id(q)], _visibility(info, q)) for line, q in c.queue_links))
+
+
+def _visibility(info: ModuleInfo, queue: ast.Call) -> float | None | str:
+    """The queue's ``visibility_timeout`` in seconds; None when unset (SQS default), "unknown"
+    when it cannot be read (a variable, ``**kwargs``)."""
+    node = kwarg(queue, "visibility_timeout")
+    if node is None:
+        return "unknown" if any(k.arg is None for k in queue.keywords) else None
+    found = _duration(info, node)
+    return found if found is not None else "unknown"
+
+
+def _construct_name(info: ModuleInfo, sf: SourceFile, names: dict[str, int], call: ast.Call) -> str:
+    """The construct id (``Fn`` of ``Function(self, "Fn")``), made unique within the file."""
+    cid = literal(call.args[1], info.constants) if len(call.args) > 1 else literal(kwarg(call, "id"), info.constants)
+    name = cid if isinstance(cid, str) else f"{sf.path}:{call.lineno}"
+    names[name] = names.get(name, 0) + 1
+    if names[name] > 1:
+        name = f"{name}#{names[name]}"
+    return name
 
 
 def _char_col(lines: list[str], line: int, byte_col: int) -> int:
@@ -331,7 +387,7 @@ def _file_anchor(info: ModuleInfo, node: ast.AST, file_dir: str) -> str | None:
 
 
 def _function(ctx: Context, doc: DeploymentDoc, info: ModuleInfo, sf: SourceFile, lines: list[str],
-              file_dir: str, cdk_dir: str | None, name: str, c: _Construct) -> None:
+              file_dir: str, cdk_dir: str | None, name: str, c: _Construct, queues: tuple = ()) -> None:
     call = c.call
     runtime = _runtime(info, kwarg(call, "runtime"))
     if isinstance(runtime, str) and not is_python_runtime(runtime):
@@ -342,6 +398,8 @@ def _function(ctx: Context, doc: DeploymentDoc, info: ModuleInfo, sf: SourceFile
         "construct": c.kind,
         "keypath": (name,),
     }
+    if queues:
+        extra["sqs_queues"] = queues
     tracing = info.qualname(kwarg(call, "tracing")) or ""
     if tracing:
         extra["tracing"] = tracing.split(".")[-1].capitalize()
