@@ -8,8 +8,11 @@ timeout (its configured value, or the platform default). The queue is matched th
 event source's `!GetAtt Queue.Arn` / `!Ref` / `Fn::GetAtt`; queues given as a literal ARN or
 an import are not checked.
 
-CDK apps are not checked yet (queues are separate constructs the project model does not
-read); Vercel and Cloudflare have no SQS event sources.
+AWS CDK apps in Python are checked too: an `sqs.Queue(self, "Q", visibility_timeout=...)`
+construct (30 s when unset) consumed through `fn.add_event_source(SqsEventSource(queue))` or
+`events=[SqsEventSource(queue)]`, with the queue held in a variable or `self.` attribute of the
+same file. Imported queues (`Queue.from_queue_arn`) and visibility timeouts that are not a
+literal `Duration` are not checked. Vercel and Cloudflare have no SQS event sources.
 
 ## Why is this bad?
 A message a function is working on becomes visible again when the visibility timeout runs
@@ -76,6 +79,7 @@ from sls_lint.rule import Case, Rule
 from sls_lint.rules.config._common import CASE_APP as _APP
 from sls_lint.rules.config._common import CASE_SLS as _SLS
 from sls_lint.rules.config._common import (
+    CDK,
     CFN,
     SAM,
     SERVERLESS,
@@ -97,16 +101,19 @@ class QueueVisibilityTooShort(Rule):
     severity = Severity.WARNING
     fix_availability = FixAvailability.ALWAYS
     fix_safety = Applicability.DISPLAY_ONLY
-    file_kinds = ("serverless", "cloudformation")
+    file_kinds = ("serverless", "cloudformation", "cdk")
 
     def check_project(self, ctx) -> None:
         worst: dict[tuple[str, str], tuple] = {}
-        for t in targets(ctx, (SERVERLESS, SAM, CFN)):
+        for t in targets(ctx, (SERVERLESS, SAM, CFN, CDK)):
             fn = t.fn
             if fn.get("timeout_expr") is not None:
                 continue
             timeout = fn.timeout_s if fn.timeout_s is not None else fn.get("default_timeout_s")
             if timeout is None:
+                continue
+            if t.fmt == CDK:
+                self._cdk(t, timeout, worst)
                 continue
             base = t.resources_path
             for trig in fn.triggers:
@@ -123,7 +130,12 @@ class QueueVisibilityTooShort(Rule):
                 if key not in worst or timeout > worst[key][1]:
                     worst[key] = (t, timeout, visibility, raw is None, base, qid)
         for (_path, qid), (t, timeout, visibility, default, base, _q) in sorted(worst.items(), key=lambda kv: kv[0]):
-            span = (t.key_span(*base, qid, "Properties", "VisibilityTimeout") if not default else None) or t.key_span(*base, qid)
+            if t.fmt == CDK:
+                span = (t.key_span(qid, "visibility_timeout") if not default else None) or t.key_span(qid)
+                setting = "visibility_timeout"
+            else:
+                span = (t.key_span(*base, qid, "Properties", "VisibilityTimeout") if not default else None) or t.key_span(*base, qid)
+                setting = "VisibilityTimeout"
             if span is None:
                 continue
             need = whole(FACTOR * timeout)
@@ -132,7 +144,22 @@ class QueueVisibilityTooShort(Rule):
                    "reappear and run twice")
             if visibility < timeout:
                 msg += "; Lambda refuses an event source whose function timeout exceeds it"
-            t.report(span, msg, FixIntent("display-only", f"Set VisibilityTimeout to at least {need}", Applicability.DISPLAY_ONLY))
+            t.report(span, msg, FixIntent("display-only", f"Set {setting} to at least {need}", Applicability.DISPLAY_ONLY))
+
+    @staticmethod
+    def _cdk(t, timeout: float, worst: dict) -> None:
+        """CDK: the queues the project model links to the function's SqsEventSource calls."""
+        for link in t.fn.get("sqs_queues") or ():
+            _line, qid, visibility = link
+            if visibility == "unknown":
+                continue
+            default = visibility is None
+            value = DEFAULT_VISIBILITY if default else number(visibility)
+            if value is None or value >= FACTOR * timeout:
+                continue
+            key = (t.doc.path, qid)
+            if key not in worst or timeout > worst[key][1]:
+                worst[key] = (t, timeout, value, default, (), qid)
 
 
 _H = {"handler.py": "def process(event, context):\n    return {}\n"}
@@ -149,7 +176,33 @@ _SAM = (
     "{timeout}      Events:\n        Q:\n          Type: SQS\n          Properties:\n            Queue: !GetAtt Jobs.Arn\n"
 )
 
+_CDK = (
+    "from aws_cdk import Duration, Stack, aws_lambda as lambda_, aws_sqs as sqs\n"
+    "from aws_cdk.aws_lambda_event_sources import SqsEventSource\n\n\nclass S(Stack):\n"
+    "    def __init__(self, scope, id):\n        super().__init__(scope, id)\n"
+    "        queue = {queue}\n"
+    "        fn = lambda_.Function(self, \"Fn\", runtime=lambda_.Runtime.PYTHON_3_12, handler=\"app.handler\",\n"
+    "                              code=lambda_.Code.from_asset(\"src\"){timeout})\n"
+    "        fn.add_event_source(SqsEventSource(queue))\n"
+)
+_SRC = {"src/app.py": "def handler(event, context):\n    return {}\n"}
+
+
+def _cdk(queue: str, timeout: str = ", timeout=Duration.seconds(60)") -> str:
+    return _CDK.format(queue=queue, timeout=timeout)
+
+
 VALID = [
+    Case(_cdk('sqs.Queue(self, "Q", visibility_timeout=Duration.minutes(6))'), path="stack.py", files=_SRC,
+         note="CDK: 6 minutes = 6 × 60 s"),
+    Case(_cdk('sqs.Queue(self, "Q")', timeout=""), path="stack.py", files=_SRC,
+         note="CDK default timeout 3 s × 6 = 18 s <= the default 30 s"),
+    Case(_cdk('sqs.Queue(self, "Q", visibility_timeout=vis)'), path="stack.py", files=_SRC, note="a variable: unknown"),
+    Case(_cdk('sqs.Queue(self, "Q", **props)'), path="stack.py", files=_SRC, note="**kwargs may set it"),
+    Case(_cdk('sqs.Queue.from_queue_arn(self, "Q", "arn:aws:sqs:us-east-1:1:jobs")'), path="stack.py", files=_SRC,
+         note="an imported queue: its settings live elsewhere"),
+    Case(_cdk('sqs.Queue(self, "Q")', timeout=", timeout=Duration.seconds(t)"), path="stack.py", files=_SRC,
+         note="unknown function timeout"),
     Case(_sls("    timeout: 60\n", "      Properties:\n        VisibilityTimeout: 360\n"), path="serverless.yml", files=_H),
     Case(_sls("    timeout: 5\n", ""), path="serverless.yml", files=_H, note="5 s × 6 = 30 s: the default visibility is enough"),
     Case(_sls("    timeout: 60\n", "      Properties:\n        VisibilityTimeout: !Ref Vis\n"), path="serverless.yml", files=_H,
@@ -161,6 +214,13 @@ VALID = [
 ]
 
 INVALID = [
+    Case(_cdk('sqs.Queue(self, "Q", visibility_timeout=Duration.seconds(120))'), path="stack.py", files=_SRC, line=8,
+         count=1, message="120 s, below 6 × the 60 s timeout", note="CDK: the span is the visibility_timeout keyword"),
+    Case(_cdk('sqs.Queue(self, "Q")'), path="stack.py", files=_SRC, line=8, count=1, message="(the default)"),
+    Case(_CDK.format(queue='sqs.Queue(self, "Q", visibility_timeout=Duration.seconds(50))', timeout=", timeout=Duration.seconds(60)").replace(
+        "        fn.add_event_source(SqsEventSource(queue))\n", "").replace(
+        'code=lambda_.Code.from_asset("src")', 'code=lambda_.Code.from_asset("src"), events=[SqsEventSource(queue)]'),
+         path="stack.py", files=_SRC, line=8, count=1, message="refuses", note="events=[...] on the construct"),
     Case(_sls("    timeout: 60\n", ""), path="serverless.yml", files=_H, line=14, count=1, message="(the default)"),
     Case(_sls("    timeout: 20\n", "      Properties:\n        VisibilityTimeout: 60  # one minute\n"), path="serverless.yml",
          files=_H, line=17, message="6 ×"),
