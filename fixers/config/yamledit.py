@@ -307,3 +307,92 @@ def validate_yaml(new: str, old: str) -> str | None:
         return None  # it did not parse before either
     line, col, msg = result.error
     return f"{msg} (line {line}, column {col})"
+
+
+# -- wrap-config-scalar ---------------------------------------------------------------------
+def _doc_step(root: Node) -> int:
+    """The file's block indentation step (the first nested block mapping's), 2 when none."""
+    if isinstance(root, MappingNode) and not root.flow_style:
+        for k, v in root.value:
+            if isinstance(v, MappingNode) and not v.flow_style and v.value and not _is_alias_of_earlier(k, v):
+                step = v.value[0][0].start_mark.column - k.start_mark.column
+                if step > 0:
+                    return step
+    return 2
+
+
+def wrap_yaml_scalar(text: str, path: tuple, key: str, add: dict) -> str:
+    """``text`` with the scalar at ``path`` (``sqs: arn:...``) turned into a block mapping
+    ``{key: <the scalar as written>, **add}``; the scalar's text and its line's comment are
+    kept. Unchanged when the value is already a mapping."""
+    if not path:
+        raise FixError("wrap-config-scalar needs a non-empty 'path'")
+    old = load_yaml(text)
+    if old.error:
+        raise FixError(f"the YAML cannot be parsed: {old.error[2]}")
+    parent = _mapping_at(old.data, path[:-1])
+    if isinstance(parent.get(path[-1]), dict):
+        return text
+    doc = _Doc(text)
+    node: Node = doc.root
+    for part in path[:-1]:
+        if isinstance(node, MappingNode):
+            hit = _find(node, part)
+            if hit is None or _is_alias_of_earlier(*hit):
+                raise FixError(f"cannot reach {dotted(path)}")
+            node = hit[1]
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and -len(node.value) <= part < len(node.value):
+            node = node.value[part]
+        else:
+            raise FixError(f"cannot reach {dotted(path)}")
+    if not isinstance(node, MappingNode) or node.flow_style:
+        raise FixError(f"{dotted(path[:-1])} is not a block mapping; not editing it")
+    hit = _find(node, path[-1])
+    if hit is None:
+        raise FixError(f"{dotted(path)} is missing")
+    k, v = hit
+    if (_is_alias_of_earlier(k, v) or not isinstance(v, ScalarNode) or v.style in ("|", ">")
+            or v.start_mark.line != k.start_mark.line or v.end_mark.line != v.start_mark.line):
+        raise FixError(f"{dotted(path)} is not a one-line value; not editing it")
+    line = doc.content(k.start_mark.line)
+    line_start = doc.starts[k.start_mark.line]
+    value_text = text[v.start_mark.index:v.end_mark.index]
+    rest = line[v.end_mark.index - line_start:]
+    if rest.strip() and not rest.strip().startswith("#"):
+        raise FixError(f"{dotted(path)} shares its line with other entries; not editing it")
+    pad = " " * (k.start_mark.column + _doc_step(doc.root))
+    lines = [f"{pad}{scalar(key)}: {value_text}{rest.rstrip()}"]
+    for name, val in add.items():
+        lines += block(name, val, len(pad), _doc_step(doc.root))
+    new = text[:k.end_mark.index] + ":" + doc.nl + doc.nl.join(lines) + text[line_start + len(line):]
+    result = load_yaml(new)
+    if result.error:
+        raise FixError(f"the edited YAML would not parse: {result.error[2]}")
+    import copy
+
+    expected = copy.deepcopy(old.data)
+    target = _mapping_at(expected, path[:-1])
+    target[path[-1]] = {key: target[path[-1]], **add}
+    if result.data != expected:
+        raise FixError(f"rewriting {dotted(path)} here would change other settings too")
+    return new
+
+
+@register("wrap-config-scalar", suffixes=SUFFIXES)
+def fix_wrap_yaml(source: str, intent: FixIntent) -> str:
+    """Params: ``path`` (keys / list indexes of the scalar), ``key`` (its key in the new
+    mapping), ``add`` (JSON text of the mapping's other entries)."""
+    path = intent.param("path", ())
+    key = intent.param("key")
+    raw = intent.param("add", "{}")
+    if not isinstance(path, (tuple, list)) or not all(isinstance(p, (str, int)) for p in path):
+        raise FixError("wrap-config-scalar needs 'path': a tuple of keys")
+    if not isinstance(key, str) or not key:
+        raise FixError("wrap-config-scalar needs 'key': a non-empty string")
+    try:
+        add = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        add = None
+    if not isinstance(add, dict):
+        raise FixError("wrap-config-scalar needs 'add' as a JSON object")
+    return wrap_yaml_scalar(source, tuple(path), key, add)

@@ -49,7 +49,9 @@ functions:
 ## Fix safety
 The fix inserts the setting, and is offered only when the handler's module returns
 `batchItemFailures` (or uses Powertools' batch processor); otherwise the handler must change
-first (see SLS607). It is unsafe: Lambda then retries only the messages the handler lists, and
+first (see SLS607). A serverless.yml event written as `- sqs: <arn>` becomes the block mapping
+`sqs:` / `arn: <arn>` / `functionResponseType: ReportBatchItemFailures`, the ARN and its comment
+kept as written (a flow-style event is left alone). It is unsafe: Lambda then retries only the messages the handler lists, and
 treats a response it cannot read as a failure of the whole batch.
 
 ## Options
@@ -63,8 +65,10 @@ None.
 from __future__ import annotations
 
 import ast
+import json
 
-from sls_lint.core import Applicability, FixAvailability, Severity
+from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity, freeze
+from sls_lint.project.model import Tagged
 from sls_lint.rule import Case, Rule
 from sls_lint.rules.config._common import (
     CDK,
@@ -119,7 +123,15 @@ class MissingPartialBatchConfig(Rule):
                 loc = doc.locate(*events, i)
                 if not loc or loc[0] != line or not isinstance(ev, dict) or "sqs" not in ev:
                     continue
-                return t.key_span(*events, i), _turn_on(t, ev["sqs"], "functionResponseType", "ReportBatchItemFailures",
+                conf = ev["sqs"]
+                if _is_arn_value(conf):  # `- sqs: arn:...`: becomes `sqs: {arn: ..., functionResponseType: ...}`
+                    return t.key_span(*events, i), FixIntent(
+                        "wrap-config-scalar", _TITLE, Applicability.UNSAFE, None,
+                        freeze({"path": list(events + (i, "sqs")), "key": "arn",
+                                "add": json.dumps({"functionResponseType": "ReportBatchItemFailures"})}))
+                if isinstance(conf, dict) and any(str(k).startswith(("Fn::", "Ref")) for k in conf):
+                    return t.key_span(*events, i), None  # an intrinsic function (`Fn::GetAtt`) as the ARN
+                return t.key_span(*events, i), _turn_on(t, conf, "functionResponseType", "ReportBatchItemFailures",
                                                         events + (i, "sqs"))
         elif t.fmt == SAM:
             events = t.keypath + ("Properties", "Events")
@@ -155,6 +167,11 @@ class MissingPartialBatchConfig(Rule):
                     fix = add_keyword(span, "report_batch_item_failures", "True", (), _TITLE, Applicability.UNSAFE, replace=True)
                     return span, fix
         return None
+
+
+def _is_arn_value(conf) -> bool:
+    """A queue ARN written as a scalar: a string, or a tagged scalar (`!GetAtt Q.Arn`)."""
+    return isinstance(conf, str) or (isinstance(conf, Tagged) and isinstance(conf.value, str))
 
 
 def _turn_on(t, conf, key: str, value, path: tuple):
@@ -201,6 +218,25 @@ INVALID = [
                "          functionResponseType: ReportBatchItemFailures\n"),
     Case(_SLS + "      - sqs: arn:aws:sqs:us-east-1:1:jobs\n", path="serverless.yml", files=_PLAIN, line=9,
          message="whole batch", note="no fix: the handler does not return batchItemFailures"),
+    Case(_SLS + "      - sqs: arn:aws:sqs:us-east-1:1:jobs  # the jobs queue\n      - http: GET /\n", path="serverless.yml",
+         files=_RETURNING, line=9, count=1, unsafe=True, message="ignored",
+         fixed=_SLS + "      - sqs:\n          arn: arn:aws:sqs:us-east-1:1:jobs  # the jobs queue\n"
+               "          functionResponseType: ReportBatchItemFailures\n      - http: GET /\n",
+         note="the string form becomes a block mapping; the comment stays on the ARN's line"),
+    Case(_SLS + "      - sqs: !GetAtt Jobs.Arn\n", path="serverless.yml", files=_RETURNING, line=9, unsafe=True,
+         fixed=_SLS + "      - sqs:\n          arn: !GetAtt Jobs.Arn\n          functionResponseType: ReportBatchItemFailures\n",
+         note="a tagged ARN is kept as written"),
+    Case(_SLS.replace("  ", "    ").replace("service: s\nprovider:\n    ", "service: s\nprovider:\n    ")
+         + "          - sqs: 'arn:aws:sqs:us-east-1:1:jobs'\n", path="serverless.yml", files=_RETURNING, line=9, unsafe=True,
+         fixed=_SLS.replace("  ", "    ") + "          - sqs:\n                arn: 'arn:aws:sqs:us-east-1:1:jobs'\n"
+               "                functionResponseType: ReportBatchItemFailures\n",
+         note="4-space indentation and quotes kept"),
+    Case(_SLS + "      - {sqs: arn:aws:sqs:us-east-1:1:jobs}\n", path="serverless.yml", files=_RETURNING, line=9, unsafe=True,
+         fixed=_SLS + "      - {sqs: arn:aws:sqs:us-east-1:1:jobs}\n",
+         note="flow style: the fixer refuses rather than rewrite the line"),
+    Case(_SLS + "      - sqs:\n          Fn::GetAtt: [Jobs, Arn]\n", path="serverless.yml", files=_RETURNING, line=9, unsafe=True,
+         fixed=_SLS + "      - sqs:\n          Fn::GetAtt: [Jobs, Arn]\n",
+         note="an intrinsic function as the ARN: no key is added inside Fn::GetAtt"),
     Case(_SAM, path="template.yaml", files={"app.py": _RETURNING["handler.py"].replace("process", "handler")}, line=9,
          unsafe=True, fixed=_SAM + "            FunctionResponseTypes: [ReportBatchItemFailures]\n"),
     Case("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n"
