@@ -56,6 +56,7 @@ FIXED = {
     "sls": ("serverless.yml", [
         "  export: {handler: src/orders.export, timeout: 120, events: [{httpApi: GET /export}]}",
     ], [
+        "  logRetentionInDays: 30",  # SLS707 log retention, under provider
         "    reservedConcurrency: 10", "    timeout: 10", "    tracing: Active",
         "    reservedConcurrency: 10", "    tracing: Active",
         "        functionResponseType: ReportBatchItemFailures",
@@ -69,8 +70,9 @@ FIXED = {
         '                "TracingConfig": {"Mode": "Active"}',
     ]),
     "cdk": ("stack.py", [], [
-        "from aws_cdk import Duration", "            reserved_concurrent_executions=10,",
+        "from aws_cdk import Duration", "from aws_cdk.aws_logs import RetentionDays", "            reserved_concurrent_executions=10,",
         "            timeout=Duration.seconds(10),", "            memory_size=1024,", "            tracing=lambda_.Tracing.ACTIVE,",
+        "            log_retention=RetentionDays.ONE_MONTH,",
     ]),
     "vercel": ("vercel.json", ['\t\t\t"memory": 1024'], ['\t\t\t"memory": 1024,', '\t\t\t"maxDuration": 10']),
     "wrangler_toml": ("wrangler.toml", [], ["", "[observability]", "enabled = true"]),
@@ -94,7 +96,8 @@ def test_unsafe_fix_touches_only_the_lines_it_must_and_is_stable(tmp_path, name)
     assert second.returncode in (0, 1), second.stderr
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == snapshot
     left = [d["code"] for d in diagnostics(root, "--select", SELECT)]
-    assert left == (["SLS705"] if name == "sls" else [])  # display-only advice stays
+    # display-only advice stays (SLS707's log retention needs a new LogGroup resource in SAM / CFN)
+    assert left == {"sls": ["SLS705"], "sam": ["SLS707"], "cfn_json": ["SLS707"]}.get(name, [])
 
 
 def test_crlf_files_stay_crlf_through_the_cli(tmp_path):
@@ -161,7 +164,7 @@ def test_json_findings_through_per_file_ignores(tmp_path):
     assert diagnostics(root, "--select", "SLS702") == []
     root = project(tmp_path, "cfn_json")
     (root / "sls-lint.toml").write_text('[per-file-ignores]\n"*.json" = ["SLS701", "SLS702", "SLS704"]\n', encoding="utf-8")
-    assert [d["code"] for d in diagnostics(root, "--select", SELECT)] == ["SLS707"]
+    assert [d["code"] for d in diagnostics(root, "--select", SELECT)] == ["SLS707", "SLS707"]  # tracing, log retention
 
 
 # -- hostile input ----------------------------------------------------------------------------------
@@ -207,7 +210,8 @@ def test_ten_megabyte_template_is_checked_in_bounded_time_and_memory(tmp_path):
         "      Events:\n        Q:\n          Type: SQS\n          Properties:\n            Queue: !GetAtt Q{i}.Arn\n"
         "            FunctionResponseTypes: [ReportBatchItemFailures]\n"
     )
-    parts, size, i = ["Transform: AWS::Serverless-2016-10-31\nResources:\n"], 0, 0
+    parts, size, i = ["Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    LoggingConfig:\n      LogGroup: !Ref Logs\n"
+                      "Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 14\n"], 0, 0
     while size < 10_000_000:
         part = chunk.format(i=i)
         parts.append(part)
