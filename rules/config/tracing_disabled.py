@@ -9,8 +9,9 @@ apps in Python (`tracing=`); Workers Logs and traces for Cloudflare Python Worke
 choice (`PassThrough`, `Tracing.DISABLED`, `observability.enabled = false`) is respected.
 
 It also finds AWS Lambda functions whose logs are kept forever (the CloudWatch default): no
-`logRetentionInDays` on the serverless.yml function or its `provider` (nor a
-`<Function>LogGroup` resource with `RetentionInDays`, nor `disableLogs: true`); in SAM and
+`logRetentionInDays` on the serverless.yml function, its `provider` or `custom` (the
+serverless-plugin-log-retention setting), nor a `<Function>LogGroup` resource with
+`RetentionInDays`, nor `disableLogs: true`; in SAM and
 CloudFormation no `AWS::Logs::LogGroup` with `RetentionInDays` whose `LogGroupName` refers to
 the function (`!Sub /aws/lambda/${Fn}`, `Fn::Join`, the literal `/aws/lambda/<FunctionName>`)
 or that its `LoggingConfig.LogGroup` names; in CDK no `log_retention=` or `log_group=`. A
@@ -192,6 +193,8 @@ class TracingDisabled(Rule):
         if t.fmt == SERVERLESS:
             if t.has_own("logRetentionInDays") or doc.locate("provider", "logRetentionInDays") is not None:
                 return True
+            if doc.locate("custom", "logRetentionInDays") is not None:
+                return True  # serverless-plugin-log-retention
             if t.own("disableLogs") is True:
                 return True  # no log group at all
             name = str(t.keypath[-1])
@@ -306,6 +309,9 @@ VALID = [
          "    handler: handler.create\n", path="serverless.yml", files=_H, note="variables"),
     Case(_SLS + "  tracing:\n    lambda: true\nfunctions:\n  create:\n    handler: handler.create\n    logRetentionInDays: 7\n",
          path="serverless.yml", files=_H, note="the function's own retention"),
+    Case(_SLS + "  tracing:\n    lambda: true\nplugins:\n  - serverless-plugin-log-retention\ncustom:\n  logRetentionInDays: 30\n"
+         "functions:\n  create:\n    handler: handler.create\n", path="serverless.yml", files=_H,
+         note="serverless-plugin-log-retention's setting"),
     Case(_SLS + "  tracing:\n    lambda: true\nfunctions:\n  create:\n    handler: handler.create\n    disableLogs: true\n",
          path="serverless.yml", files=_H, note="no logs, so no log group to retain"),
     Case(_SLS + "  tracing:\n    lambda: true\nfunctions:\n  create-order:\n    handler: handler.create\nresources:\n  Resources:\n"
