@@ -416,8 +416,16 @@ class ModuleModel:
     def call_name(self, call: ast.Call, scope: Scope | None = None, _depth: int = 0) -> str | None:
         """The qualified name of what a call invokes; methods on known instances are
         ``<constructor>.<method>`` (``requests.Session.get``, ``boto3.Session.client``)."""
-        if scope is None:
-            scope = self.scope_at(call)
+        if scope is None and _depth == 0:
+            # memoised: many rules ask for the same call's name (the model is immutable)
+            cache = self.__dict__.setdefault("_call_names", {})
+            if call in cache:  # keyed by the node itself (identity hash), safe across pickling
+                return cache[call]
+            name = cache[call] = self._call_name(call, self.scope_at(call), 0)
+            return name
+        return self._call_name(call, scope if scope is not None else self.scope_at(call), _depth)
+
+    def _call_name(self, call: ast.Call, scope: Scope, _depth: int) -> str | None:
         func = call.func
         name = self.qualified_name(func, scope)
         if name is not None:
