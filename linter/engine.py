@@ -141,18 +141,9 @@ class ModuleContext:
 
     def reach_of(self, node: ast.AST) -> Reach | None:
         """How the function running ``node`` is reached per invocation (None: not per invocation)."""
+        # only the function itself counts: a nested function that is never called is not run
         info = self.model.enclosing_function(node)
-        while info is not None:
-            r = self._engine.reach.get((self.path, info.qualname))
-            if r is not None:
-                return r
-            # a nested function or lambda that is not itself called is still created per call;
-            # only count it when it is called (the call graph includes it) -> stop here
-            return None
-        return None
-
-    def budget_for(self, reach: Reach | None) -> float | None:
-        return reach.function.budget_s if reach else None
+        return None if info is None else self._engine.reach.get((self.path, info.qualname))
 
     def span(self, node: ast.AST) -> Span:
         return node_span(self.model, node)
