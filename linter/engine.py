@@ -308,6 +308,10 @@ class Analysis:
     traversal of the module (in worker processes when there are many files and ``jobs > 1``).
     """
 
+    # (path, text) -> ParseOutcome shared across analyses by a long-lived caller (the LSP sets
+    # Linter.parse_memo): a model is a pure function of its path and text. None: off.
+    parse_memo: Any = None
+
     def __init__(
         self,
         config: Config,
@@ -527,7 +531,12 @@ class Analysis:
             if text is None:
                 self._models[path] = None
             else:
-                outcome = parse_module(path, text)
+                memo = self.parse_memo
+                outcome = memo.get((path, text)) if memo is not None else None
+                if outcome is None:
+                    outcome = parse_module(path, text)
+                    if memo is not None:
+                        memo[(path, text)] = outcome
                 if outcome.error:
                     self.parse_errors[path] = outcome.error
                 self._models[path] = outcome.model
@@ -860,6 +869,7 @@ class Linter:
         self._models: dict[tuple[str, str], ModuleModel | None] = {}
         self.use_cache = cache
         self.jobs = jobs if jobs else (config.jobs or os.cpu_count() or 1)
+        self.parse_memo: Any = None  # see Analysis.parse_memo (the LSP keeps one per project)
 
     # ------------------------------------------------------------------ paths
     def _root_for(self, abs_paths: list[str]) -> str:
@@ -924,6 +934,7 @@ class Linter:
         files, checked, overlay, attach = expand(root, files, checked, overlay, cache=cache)
         store = SourceStore(root, overlay)
         analysis = Analysis(self.config, root, files, checked, store, self.rules, cache=cache, jobs=self.jobs)
+        analysis.parse_memo = self.parse_memo
         return attach(analysis)
 
     # ------------------------------------------------------------------ API
