@@ -8,17 +8,28 @@ same nodes in the same order without walking the whole tree again. The index is 
 from __future__ import annotations
 
 import ast
-import weakref
 from typing import Any
 
 _AST = ast.AST
 _FIELDS: dict[type, tuple[str, ...]] = {}
-_INDEX: "weakref.WeakKeyDictionary[Any, dict[type, list[ast.AST]]]" = weakref.WeakKeyDictionary()
 
 
 def build(tree: ast.AST) -> dict[type, list[ast.AST]]:
     """type -> nodes of that type, in ``ast.walk`` order (same traversal as ``ast.walk``:
     a FIFO queue, children from ``_fields`` in order, lists item by item)."""
+    return _walk(tree)[1]
+
+
+def walk_list(tree: ast.AST) -> list[ast.AST]:
+    """Every node under ``tree`` in exactly ``ast.walk``'s order, computed once per tree (the
+    engine's rule dispatch, the project model and :func:`nodes_of` share it). Do not mutate."""
+    return _walk(tree)[0]
+
+
+def _walk(tree: ast.AST) -> tuple[list[ast.AST], dict[type, list[ast.AST]]]:
+    cached = tree.__dict__.get("_sls_walk")
+    if cached is not None:
+        return cached
     queue: list[ast.AST] = [tree]
     push = queue.append
     by_type: dict[type, list[ast.AST]] = {}
@@ -44,16 +55,14 @@ def build(tree: ast.AST) -> dict[type, list[ast.AST]]:
                 for item in value:
                     if isinstance(item, _AST):
                         push(item)
-    return by_type
+    # kept on the tree itself: dropped with it, and a re-parsed (fixed) module gets a new one
+    tree.__dict__["_sls_walk"] = result = (queue, by_type)
+    return result
 
 
 def index(model) -> dict[type, list[ast.AST]]:
     """The per-model index (built on first use)."""
-    found = _INDEX.get(model)
-    if found is None:
-        found = build(model.tree)
-        _INDEX[model] = found
-    return found
+    return _walk(model.tree)[1]
 
 
 def nodes_of(model, cls: type) -> list[ast.AST]:
@@ -67,7 +76,7 @@ def nodes_of(model, cls: type) -> list[ast.AST]:
     if len(present) == 1:
         return idx[present[0]]
     # several concrete classes (subclasses of cls): back into walk order
-    pos = {id(n): i for i, n in enumerate(ast.walk(model.tree))}
+    pos = {id(n): i for i, n in enumerate(walk_list(model.tree))}
     merged = [n for t in present for n in idx[t]]
     merged.sort(key=lambda n: pos[id(n)])
     return merged

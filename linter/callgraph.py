@@ -172,6 +172,7 @@ class ProjectIndex:
 
     def __init__(self, python_paths: Iterable[str], load: Callable[[str], ModuleModel | None]):
         self.paths = set(python_paths)
+        self._find_memo: dict[tuple[str, str], str | None] = {}  # (dotted, importer folder) -> path
         self._load = load
         self._summaries: dict[str, ModuleSummary | None] = {}
         self._models: dict[str, ModuleModel | None] = {}
@@ -192,8 +193,16 @@ class ProjectIndex:
         """The project file for a dotted module name, searched the way the runtime would:
         from the importer's folder and each folder above it (Lambda puts the code root on
         sys.path; tools put the project root)."""
-        rel = dotted.replace(".", "/")
         folder = posixpath.dirname(importer)
+        key = (dotted, folder)
+        memo = self._find_memo
+        if key in memo:
+            return memo[key]
+        memo[key] = found = self._find_module(dotted, folder)
+        return found
+
+    def _find_module(self, dotted: str, folder: str) -> str | None:
+        rel = dotted.replace(".", "/")
         while True:
             for cand in (f"{rel}.py", f"{rel}/__init__.py"):
                 p = posixpath.normpath(posixpath.join(folder, cand)) if folder else cand

@@ -93,8 +93,11 @@ def cli() -> None:
 @click.option("--shard", metavar="K/N", help="Check only shard K of N (1-based; stable across machines). Merge the shards' JSON or SARIF afterwards.")
 def check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ignore, exclude, extend_exclude, include_vendored, fmt, output_file, config_path, no_cache, exit_zero, statistics, stdin_filename, color, jobs, baseline_path, write_baseline, fail_on, diff_base, shard) -> None:
     """Check PATHS (default: the current folder) and report findings."""
+    args = dict(locals())
+    if _PROCESS_ENTRY:
+        _one_shot()
     try:
-        code = _check(**locals())
+        code = _check(**args)
     except SystemExit:
         raise
     except KeyboardInterrupt:
@@ -451,7 +454,18 @@ def merge(reports, fmt, output_file) -> None:
         click.echo(text, nl=False)
 
 
+def _one_shot() -> None:
+    from .engine import one_shot_process
+
+    one_shot_process()
+
+
+_PROCESS_ENTRY = False  # True when the console script (or python -m) runs: one command, then exit
+
+
 def main() -> None:
+    global _PROCESS_ENTRY
+    _PROCESS_ENTRY = True
     cli(prog_name="sls-lint")
 
 

@@ -178,3 +178,26 @@ def test_functions_command_json(tmp_path):
     (fn,) = json.loads(p.stdout)["functions"]
     assert fn["name"] == "api" and fn["platform"] == "aws-lambda" and fn["timeout_s"] == 6
     assert fn["handler"]["path"] == "handler.py" and fn["handler"]["callable"] == "handler"
+
+
+def test_console_script_leaves_objects_frozen_but_in_process_runs_do_not(tmp_path):
+    """The console script exits right after `check`: what the run built stays frozen (a full
+    collection over every module's tree at the end cost seconds on 3,000 files). A run inside
+    a longer-lived process (library, tests, the LSP) hands everything back to the collector."""
+    import gc
+
+    (tmp_path / "handler.py").write_text("import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n")
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, flush=True))\n"
+        f"sys.argv = ['sls-lint', 'check', {str(tmp_path)!r}, '--no-cache']\n"
+        "from sls_lint.cli import main\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert "SLS101" in out.stdout and out.returncode == 1
+    assert "frozen True" in out.stdout
+    before = gc.get_freeze_count()
+    result = CliRunner().invoke(cli, ["check", str(tmp_path), "--no-cache"])
+    assert "SLS101" in result.output
+    assert gc.get_freeze_count() == before == 0

@@ -83,3 +83,31 @@ def test_find_formats_same_with_and_without_hint(monkeypatch):
     got = [secrets.find_formats(s) for s in samples]
     monkeypatch.setattr(secrets, "_FORMAT_HINT", re.compile(""))
     assert got == [secrets.find_formats(s) for s in samples]
+
+
+def test_prefilter_tokens_are_exactly_substring_checks():
+    """The engine's prefilter looks word tokens up in the file's unique words: it must find
+    exactly the tokens ``tok in text`` finds, for every rule's tokens and awkward texts."""
+    from hypothesis import given, settings, strategies as st
+
+    from sls_lint import engine
+    from sls_lint.rule import all_rules
+
+    toks = sorted({t for r in all_rules() if r.prefilter for t in r.prefilter})
+    split = (tuple(t for t in toks if re.fullmatch(r"\w+", t)), tuple(t for t in toks if not re.fullmatch(r"\w+", t)))
+    assert split[0] and split[1]  # both kinds exist, so both paths are exercised
+    texts = [p.read_text("utf-8") for p in SOURCES[:60]] + [
+        "", "password", "x.password_y", "passé = 1", "é" + "token" + "é", "a-b_c", "body()", "https://u:p@h",
+        "import boto3\nclient = boto3.client('s3')", "OPENAI", "openai_key", "requests\u2028get",
+    ]
+    for text in texts:
+        assert engine._prefilter_tokens(text, split) == {t for t in toks if t in text}
+
+    alphabet = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzAKIS_.-:/()é 0123\n") + toks)
+
+    @settings(max_examples=200, deadline=None, derandomize=True)
+    @given(st.lists(alphabet, max_size=30).map("".join))
+    def check(text):
+        assert engine._prefilter_tokens(text, split) == {t for t in toks if t in text}
+
+    check()

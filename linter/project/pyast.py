@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from typing import Any, Iterator
 
+from ..astindex import walk_list
+
 MISSING: Any = object()
 
 # constructors whose result is an ASGI/WSGI application object -> framework name
@@ -38,6 +40,13 @@ APP_SERVE_CALLS = {
 }
 
 
+def _imports_in_walk_order(tree: ast.Module) -> list[ast.AST]:
+    """The Import/ImportFrom nodes of ``tree`` in ``ast.walk`` order, from the traversal the
+    engine shares per tree (no second walk of the module)."""
+    kinds = (ast.Import, ast.ImportFrom)
+    return [n for n in walk_list(tree) if n.__class__ in kinds]
+
+
 class ModuleInfo:
     """Per-module facts computed once: import aliases and module-level bindings."""
 
@@ -46,7 +55,7 @@ class ModuleInfo:
         self.tree = tree
         self.imports: dict[str, str] = {}
         self.imported_modules: set[str] = set()
-        for node in ast.walk(tree):
+        for node in _imports_in_walk_order(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     self.imported_modules.add(alias.name)
