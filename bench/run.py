@@ -77,6 +77,7 @@ class Measure:
     status: str = "ok"  # ok | unavailable | failed | skipped
     note: str = ""
     floor: float | None = None  # the floor's median for the same files and process count
+    extra: dict = field(default_factory=dict)  # case-specific figures (the LSP case: p90, debounce, ...)
 
     @property
     def wall(self) -> float | None:
@@ -313,6 +314,321 @@ def bench_single(args, sls: str, feats: dict, peers: dict, work: Path) -> list[M
     return out
 
 
+# --------------------------------------------------------------------------- the editor case (LSP)
+class LspSession:
+    """``sls-lint lsp`` as a real subprocess, spoken to over stdio (JSON-RPC, Content-Length
+    framing). A reader thread stamps every message with its arrival time (perf_counter), so a
+    latency is: right before the notification is written -> the matching message fully read."""
+
+    def __init__(self, argv: list[str], cwd: str, env: dict | None = None):
+        import queue
+        import threading
+
+        self._err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err)
+        self.inbox: "queue.Queue[tuple[float, dict]]" = queue.Queue()
+        self._id = 0
+        self._lock = threading.Lock()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _read(self) -> dict | None:
+        out = self.proc.stdout
+        length = None
+        while True:
+            line = out.readline()
+            if not line:
+                return None
+            line = line.strip()
+            if not line:
+                break
+            k, _, v = line.decode("ascii").partition(":")
+            if k.strip().lower() == "content-length":
+                length = int(v)
+        return json.loads(out.read(length or 0))
+
+    def _pump(self) -> None:
+        while True:
+            try:
+                msg = self._read()
+            except (OSError, ValueError):
+                msg = None
+            now = time.perf_counter()
+            if msg is None:
+                self.inbox.put((now, {"method": "$eof"}))
+                return
+            if "id" in msg and "method" in msg:  # a request from the server (registerCapability, ...)
+                self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+            self.inbox.put((now, msg))
+
+    def send(self, msg: dict) -> float:
+        body = json.dumps(msg).encode()
+        with self._lock:
+            t = time.perf_counter()
+            self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.proc.stdin.flush()
+        return t
+
+    def notify(self, method: str, params) -> float:
+        return self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def request(self, method: str, params, timeout: float = 60) -> tuple[float, dict]:
+        self._id += 1
+        rid = self._id
+        t0 = self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        t1, msg = self.wait(lambda m: m.get("id") == rid and "method" not in m, timeout)
+        if "error" in msg:
+            raise RuntimeError(f"{method}: {msg['error']}")
+        return t1 - t0, msg.get("result")
+
+    def wait(self, match, timeout: float = 60) -> tuple[float, dict]:
+        import queue
+
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                t, msg = self.inbox.get(timeout=max(0.0, end - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError("no answer from the language server") from None
+            if msg.get("method") == "$eof":
+                self._err.seek(0)
+                tail = self._err.read()[-400:].decode("utf-8", "replace").strip()
+                raise RuntimeError(f"the language server exited ({tail.splitlines()[-1] if tail else 'no stderr'})")
+            if msg.get("method") == "window/showMessage" and msg["params"].get("type") == 1:
+                raise RuntimeError(msg["params"]["message"])
+            if match(msg):
+                return t, msg
+
+    def diagnostics(self, uri: str, version: int, timeout: float = 60) -> tuple[float, list[dict]]:
+        """The publishDiagnostics of ``uri`` for exactly ``version`` (older ones are skipped)."""
+        def match(m):
+            if m.get("method") != "textDocument/publishDiagnostics" or m["params"]["uri"] != uri:
+                return False
+            v = m["params"].get("version")
+            return v is None or v == version
+        t, msg = self.wait(match, timeout)
+        return t, msg["params"]["diagnostics"]
+
+    def peak_mb(self) -> float | None:
+        try:
+            with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024.0
+        except OSError:
+            pass
+        return None
+
+    def cpu_s(self) -> float | None:
+        """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None, timeout=10)
+            self.notify("exit", None)
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+        self._err.close()
+
+
+def lsp_project(d: Path, seed: int) -> tuple[Path, int]:
+    """A small realistic Serverless Framework service around the 987-line handler of the "one
+    file" case (src/handlers/orders.py, declared in serverless.yml): three more handlers, eight
+    helper modules, tests. Returns (handler path, Python files)."""
+    import random
+
+    rng = random.Random(seed)
+    handlers = [("orders", "handler")] + [(f"{corpus._name(rng, 1)}_{i}", "handler") for i in range(1, 4)]
+    files: dict[str, str] = {"src/handlers/__init__.py": ""}
+    for mod, fn in handlers[1:]:
+        files[f"src/handlers/{mod}.py"] = corpus.handler_module(rng, fn, target_lines=corpus._size(rng))
+    for i in range(8):
+        files[f"src/lib/{corpus._name(rng, 1)}_{i}.py"] = corpus.helper_module(rng, corpus._size(rng))
+    for i in range(3):
+        mod, fn = handlers[i]
+        files[f"tests/test_{mod}_{i}.py"] = corpus.test_module(rng, mod, fn)
+    name, text = corpus.deployment_file("serverless", "svc-lsp", handlers, rng)
+    files[name] = text
+    for rel, text in files.items():
+        p = d / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    handler = d / "src" / "handlers" / "orders.py"
+    corpus.single_file(handler, 1000, seed=seed)
+    return handler, 1 + sum(1 for rel in files if rel.endswith(".py"))
+
+
+class _Editor:
+    """The realistic keystrokes: characters typed one at a time into the log message of the
+    handler function (diagnostics must stay exactly those of the opened file), and every
+    ``toggle_every``-th keystroke a ``#`` typed / deleted at the start of the handler's
+    HTTP call without a timeout, so its SLS201 must disappear / come back."""
+
+    def __init__(self, text: str, toggle_every: int = 8):
+        self.lines = text.split("\n")
+        entry = max(i for i, ln in enumerate(self.lines) if ln.startswith("def handler("))
+        self.type_line = next(i for i in range(entry, len(self.lines)) if "logger.info('request " in self.lines[i])
+        self.type_col = self.lines[self.type_line].index("'request ") + len("'request ")
+        self.call_line = next(i for i in range(entry, len(self.lines)) if "= requests." in self.lines[i])
+        self.commented = False
+        self.toggle_every = toggle_every
+        self.typed = 0
+        self.n = 0
+
+    def next(self, incremental: bool) -> tuple[dict, str]:
+        """(contentChanges entry, kind) of the next keystroke."""
+        self.n += 1
+        if self.toggle_every and self.n % self.toggle_every == 0:
+            line = self.call_line
+            if self.commented:
+                self.lines[line] = self.lines[line][1:]
+                rng = {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 1}}
+                change, kind = {"range": rng, "text": ""}, "uncomment"
+            else:
+                self.lines[line] = "#" + self.lines[line]
+                pos = {"line": line, "character": 0}
+                change, kind = {"range": {"start": pos, "end": pos}, "text": "#"}, "comment"
+            self.commented = not self.commented
+        else:
+            ch = "abcdefghijklmnopqrstuvwxyz"[self.typed % 26]
+            col = self.type_col + self.typed
+            self.typed += 1
+            ln = self.lines[self.type_line]
+            self.lines[self.type_line] = ln[:col] + ch + ln[col:]
+            pos = {"line": self.type_line, "character": col}
+            change, kind = {"range": {"start": pos, "end": pos}, "text": ch}, "type"
+        if not incremental:
+            change = {"text": "\n".join(self.lines)}
+        return change, kind
+
+
+def _diag_keys(diags: list[dict]) -> list[tuple[str, int]]:
+    return sorted((str(d.get("code")), d["range"]["start"]["line"]) for d in diags)
+
+
+def lsp_session(sls: str, d: Path, handler: Path, *, edits: int, debounce_ms: int | None, env: dict) -> dict:
+    """One editor session; returns the latencies (s), the server's peak RSS and what it advertised."""
+    s = LspSession([sls, "lsp"], str(d), env)
+    try:
+        root_uri = d.resolve().as_uri()
+        opts = {} if debounce_ms is None else {"debounce_ms": debounce_ms}
+        t_start = time.perf_counter()
+        init_s, init = s.request("initialize", {"processId": os.getpid(), "rootUri": root_uri, "capabilities": {},
+                                                "initializationOptions": opts, "workspaceFolders": [{"uri": root_uri, "name": "bench"}]})
+        start_s = time.perf_counter() - t_start  # process start + imports + initialize
+        s.notify("initialized", {})
+        sync = init["capabilities"].get("textDocumentSync")
+        change_kind = sync.get("change") if isinstance(sync, dict) else sync
+        incremental = change_kind == 2
+        uri = handler.resolve().as_uri()
+        text = handler.read_text(encoding="utf-8")
+        t0 = s.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+        t1, opened = s.diagnostics(uri, 1)
+        base = _diag_keys(opened)
+        ed = _Editor(text)
+        sls201 = ("SLS201", ed.call_line)
+        if sls201 not in base:
+            raise RuntimeError("the opened handler has no SLS201 on its HTTP call: the edit check would prove nothing")
+        changes: list[float] = []
+        kinds: list[str] = []
+        cpu0 = s.cpu_s()
+        for v in range(2, edits + 2):
+            change, kind = ed.next(incremental)
+            t0c = s.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": v}, "contentChanges": [change]})
+            t1c, got = s.diagnostics(uri, v)
+            keys = _diag_keys(got)
+            want = [k for k in base if k != sls201] if ed.commented else base
+            if keys != want:
+                raise RuntimeError(f"didChange v{v} ({kind}): diagnostics do not reflect the edit: {sorted(set(keys) ^ set(want))}")
+            changes.append(t1c - t0c)
+            kinds.append(kind)
+        cpu1 = s.cpu_s()
+        cpu = (cpu1 - cpu0) if (cpu0 is not None and cpu1 is not None) else None
+        return {"cpu_s": cpu, "start_s": start_s, "init_s": init_s, "open_s": t1 - t0, "open_diags": len(opened), "changes_s": changes,
+                "kinds": kinds, "peak_mb": s.peak_mb(), "incremental": incremental}
+    finally:
+        s.close()
+
+
+def _pct(values: list[float], q: float) -> float:
+    xs = sorted(values)
+    return xs[min(len(xs) - 1, max(0, int(round(q * (len(xs) - 1)))))]
+
+
+def bench_lsp(args, sls: str, work: Path) -> list[Measure]:
+    """The editor case: the service alone (the workspace is the service), and, with
+    ``--lsp-workspace N``, the same service inside an N-file generated monorepo opened as one
+    workspace (no config file: the workspace folder is the project, every service in it)."""
+    d = work / "lsp-project"
+    if d.exists():
+        shutil.rmtree(d)
+    handler, n_py = lsp_project(d, args.seed)
+    out = _bench_lsp_case(args, sls, d, handler, f"{n_py}-file project", sessions=max(1, min(args.repeat, 3)), with_default=True)
+    if args.lsp_workspace:
+        big = work / f"lsp-workspace-{args.lsp_workspace}"
+        if not big.exists():
+            corpus.generate(big, args.lsp_workspace, seed=args.seed)
+        handler, n_py = lsp_project(big / "svc-lsp", args.seed)
+        total = len(python_files(str(big)))
+        out += _bench_lsp_case(args, sls, big, handler, f"{n_py}-file service in a {total}-file workspace", sessions=1, with_default=False)
+    return out
+
+
+def _bench_lsp_case(args, sls: str, d: Path, handler: Path, where: str, *, sessions: int, with_default: bool) -> list[Measure]:
+    lines = handler.read_text(encoding="utf-8").count("\n")
+    label = f"LSP: {lines}-line handler, {where}"
+    env = dict(os.environ, NO_COLOR="1")
+    starts, opens, changes, peaks, sync, cpu, kinds = [], [], [], [], "", [], set()
+    try:
+        for _ in range(sessions):
+            r = lsp_session(sls, d, handler, edits=args.lsp_edits, debounce_ms=0, env=env)
+            starts.append(r["start_s"])
+            opens.append(r["open_s"])
+            changes += r["changes_s"]
+            kinds.update(r["kinds"])
+            peaks.append(r["peak_mb"] or 0.0)
+            if r["cpu_s"] is not None:
+                cpu.append(r["cpu_s"] / max(1, len(r["changes_s"])))
+            sync = "incremental" if r["incremental"] else "full"
+        # what an editor sees with the server's default debounce (a few keystrokes, one at a time)
+        dflt = lsp_session(sls, d, handler, edits=max(4, args.lsp_edits // 8), debounce_ms=None, env=env) if with_default else None
+    except (RuntimeError, TimeoutError, OSError) as exc:
+        return [Measure(label, "sls-lint lsp", 1, status="failed", note=str(exc)[:300])]
+    rnd = lambda xs: [round(x, 4) for x in xs]  # noqa: E731
+    ms = lambda x: f"{x * 1000:.0f} ms"  # noqa: E731
+    rss = [round(p, 1) for p in peaks]
+    out = [
+        Measure(label, "lsp start: spawn -> initialize result", 1, runs=rnd(starts), rss_mb=rss, note="interpreter start + imports + initialize"),
+        Measure(label, "lsp didOpen -> publishDiagnostics", 1, runs=rnd(opens), rss_mb=rss,
+                note=f"first lint of the session ({sessions} session{'s' if sessions > 1 else ''})"),
+    ]
+    p90 = _pct(changes, 0.9)
+    cpu_ms = statistics.mean(cpu) * 1000 if cpu else None
+    m = Measure(label, "lsp didChange -> publishDiagnostics (debounce 0)", 1, runs=rnd(changes), rss_mb=rss,
+                note=f"median {ms(statistics.median(changes))}, p90 {ms(p90)}, max {ms(max(changes))}"
+                + (f", server CPU {cpu_ms:.0f} ms/edit" if cpu_ms is not None else "")
+                + f"; {len(changes)} one-char edits, {sync} sync, version + findings checked")
+    m.extra = {"median_ms": statistics.median(changes) * 1000, "p90_ms": p90 * 1000, "max_ms": max(changes) * 1000,
+               "server_cpu_ms_per_edit": cpu_ms, "edits": len(changes), "sync": sync, "debounce_ms": 0, "edit_kinds": sorted(kinds)}
+    out.append(m)
+    if dflt is not None:
+        dc = dflt["changes_s"]
+        m = Measure(label, "lsp didChange -> publishDiagnostics (default debounce)", 1, runs=rnd(dc), rss_mb=[round(dflt["peak_mb"] or 0.0, 1)],
+                    note=f"median {ms(statistics.median(dc))}: what an editor sees per isolated keystroke; the server waits its debounce before linting")
+        m.extra = {"median_ms": statistics.median(dc) * 1000, "p90_ms": _pct(dc, 0.9) * 1000, "edits": len(dc), "debounce_ms": "server default"}
+        out.append(m)
+    for m in out:
+        m.extra["latency"] = True  # one file, many timings: files/s means nothing here
+    return out
+
+
 # --------------------------------------------------------------------------- report
 def table(rows: list[Measure]) -> str:
     head = ("case", "tool", "files", "runs", "wall s", "files/s", "x floor", "peak MB", "note")
@@ -322,7 +638,7 @@ def table(rows: list[Measure]) -> str:
         body.append((
             m.case, m.tool, str(m.files), str(len(m.runs)),
             f"{w:.3f}" if w is not None else m.status,
-            f"{m.files / w:,.0f}" if w else "-",
+            f"{m.files / w:,.0f}" if (w and not m.extra.get("latency")) else "-",
             f"{w / m.floor:.2f}" if (w and m.floor) else "-",
             f"{m.peak_mb:.0f}" if m.peak_mb else "-",
             m.note if m.status == "ok" else f"{m.status}: {m.note}".rstrip(": "),
@@ -369,34 +685,43 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-install", action="store_true", help="do not create bench/.venv; use the peers already there")
     ap.add_argument("--quick", action="store_true", help="300 files, 3 runs, scaling base 50")
     ap.add_argument("--fixit-files", type=int, default=100, help="Fixit is measured on the first N files only (default 100)")
+    ap.add_argument("--lsp-edits", type=int, default=40, help="one-character edits per LSP session (default 40)")
+    ap.add_argument("--lsp-workspace", type=int, default=300,
+                    help="also time the LSP service inside an N-file generated workspace (default 300; 0: skip)")
+    ap.add_argument("--no-lsp", action="store_true", help="skip the editor (LSP) case")
+    ap.add_argument("--only-lsp", action="store_true", help="run only the editor (LSP) case")
     ap.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     ap.add_argument("--keep", help="keep the generated corpora in this folder")
     args = ap.parse_args(argv)
     if args.quick:
         args.files, args.repeat, args.scaling = 300, 3, 50
+        args.lsp_edits, args.lsp_workspace = min(args.lsp_edits, 20), min(args.lsp_workspace, 100)
     bytecode_env()
     sls = sls_lint_bin()
     feats = sls_features(sls)
-    peers = {} if args.no_peers else ensure_peers(not args.no_install)
+    peers = {} if (args.no_peers or args.only_lsp) else ensure_peers(not args.no_install)
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="sls-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     rows: list[Measure] = []
     info: dict = {}
     try:
-        if args.dir:
-            root = os.path.abspath(args.dir)
-            label = os.path.basename(root.rstrip("/")) or root
-            info = {"dir": root}
-        else:
-            root = str(work / f"corpus-{args.files}")
-            if not os.path.exists(root):
-                info = corpus.generate(root, args.files, seed=args.seed)
-            label = f"corpus {args.files}"
-        rows += bench_tree(root, label, args, sls, feats, peers)
-        print(table(rows), flush=True)
-        if not args.no_scaling:
-            rows += bench_scaling(args.scaling, args, sls, feats, work)
-        rows += bench_single(args, sls, feats, peers, work)
+        if not args.only_lsp:
+            if args.dir:
+                root = os.path.abspath(args.dir)
+                label = os.path.basename(root.rstrip("/")) or root
+                info = {"dir": root}
+            else:
+                root = str(work / f"corpus-{args.files}")
+                if not os.path.exists(root):
+                    info = corpus.generate(root, args.files, seed=args.seed)
+                label = f"corpus {args.files}"
+            rows += bench_tree(root, label, args, sls, feats, peers)
+            print(table(rows), flush=True)
+            if not args.no_scaling:
+                rows += bench_scaling(args.scaling, args, sls, feats, work)
+            rows += bench_single(args, sls, feats, peers, work)
+        if not args.no_lsp:
+            rows += bench_lsp(args, sls, work)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

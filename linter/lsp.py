@@ -53,6 +53,30 @@ _SUPPRESSION = re.compile(r"#\s*(?:sls-lint\s*:\s*ignore(?:-file)?\s*\[[^\]]*\]|
 _EXISTING_IGNORE = re.compile(r"(#\s*sls-lint\s*:\s*ignore\s*\[)([^\]]*)(\])", re.I)
 
 
+class _ParseMemo(dict):
+    """(root-relative path, text) -> ParseOutcome of one project, kept between lints
+    (``Linter.parse_memo``): after a keystroke only the edited buffer is parsed again, every
+    other module's model is reused while its text is unchanged. After each lint only the
+    entries that lint used are kept, so superseded buffer texts do not pile up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.used: set = set()
+
+    def get(self, key, default=None):  # type: ignore[override]
+        self.used.add(key)
+        return super().get(key, default)
+
+    def __setitem__(self, key, value) -> None:
+        self.used.add(key)
+        super().__setitem__(key, value)
+
+    def prune(self) -> None:
+        for key in [k for k in self if k not in self.used]:
+            del self[key]
+        self.used = set()
+
+
 @dataclass
 class _Linted:
     version: int | None
@@ -68,6 +92,12 @@ class SlsLintServer(LanguageServer):
         self._pending: dict[str, asyncio.Task] = {}
         self._configs: dict[str | None, tuple[tuple, Any]] = {}
         self._lock = threading.Lock()
+        # one lint at a time (the engine is CPU-bound: threads would only interleave), which
+        # also keeps each project's parse memo consistent
+        self._lint_lock = threading.Lock()
+        self._memos: dict[str, _ParseMemo] = {}
+        self._roots: dict[str, str] = {}  # uri -> its project root, as of its last lint
+        self._dependent: set[asyncio.Task] = set()  # pending re-lints caused by another document's edit
 
     # ------------------------------------------------------------------ config
     def config_for(self, path: str):
@@ -118,16 +148,28 @@ class SlsLintServer(LanguageServer):
         text = doc.source
         config = self.config_for(path)
         root = self.project_root(config, path)
+        self._roots[uri] = root
         overlay = self._overlay(root)
         overlay[path] = text
         linter = Linter(config, cwd=root, jobs=1)
-        result = linter.fix([], overlay=overlay, stdin_path=path, apply=apply, unsafe=False)
+        with self._lint_lock:
+            memo = self._memos.setdefault(root, _ParseMemo())
+            linter.parse_memo = memo
+            try:
+                result = linter.fix([], overlay=overlay, stdin_path=path, apply=apply, unsafe=False)
+            except BaseException:
+                memo.used = set()  # keep the memo as it was: a failed lint used only part of it
+                raise
+            memo.prune()
         return result, path, text
 
     def mine(self, result: Any, path: str) -> list[Diagnostic]:
         return [d for d in result.diagnostics if os.path.normpath(os.path.join(result.root, d.path)) == path]
 
-    async def lint_and_publish(self, uri: str) -> None:
+    async def lint_and_publish(self, uri: str, *, cascade: bool = False) -> None:
+        """Lint one open document and publish its diagnostics; with ``cascade``, then re-lint
+        the other open documents of its project (its text is part of what they see: a renamed
+        handler, a removed call or import changes their findings)."""
         doc = self.workspace.get_text_document(uri)
         version = doc.version
         loop = asyncio.get_running_loop()
@@ -144,8 +186,13 @@ class SlsLintServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=[self.to_lsp(uri, d) for d in diags])
         )
+        if cascade:
+            self.schedule_dependents(uri)
 
-    def schedule(self, uri: str, delay: float) -> None:
+    def schedule(self, uri: str, delay: float, *, cascade: bool = True, dependent: bool = False) -> None:
+        """Lint ``uri`` after ``delay`` seconds, replacing a lint of it still waiting. A
+        ``dependent`` lint (another document changed) steps aside while an edit of its project
+        is being linted or waits for its debounce: that edit schedules the dependents again."""
         old = self._pending.pop(uri, None)
         if old is not None:
             old.cancel()
@@ -154,15 +201,54 @@ class SlsLintServer(LanguageServer):
             try:
                 if delay:
                     await asyncio.sleep(delay)
-                await self.lint_and_publish(uri)
+                if dependent and self._edit_pending(uri):
+                    return
+                await self.lint_and_publish(uri, cascade=cascade)
             except asyncio.CancelledError:
                 pass
+            finally:
+                self._dependent.discard(task)
+                if self._pending.get(uri) is task:
+                    del self._pending[uri]
 
-        self._pending[uri] = asyncio.ensure_future(later())
+        task = asyncio.ensure_future(later())
+        if dependent:
+            self._dependent.add(task)
+        self._pending[uri] = task
+
+    def _same_project(self, uri: str, root: str | None) -> bool:
+        if root is None:
+            return False
+        known = self._roots.get(uri)
+        if known is not None:
+            return known == root
+        p = to_fs_path(uri) or ""
+        return (p + os.sep).startswith(root + os.sep)
+
+    def _edit_pending(self, uri: str) -> bool:
+        root = self._roots.get(uri)
+        return any(
+            not t.done() and t not in self._dependent and other != uri and self._same_project(other, root)
+            for other, t in list(self._pending.items())
+        )
+
+    def schedule_dependents(self, uri: str, root: str | None = None) -> None:
+        """Re-lint (debounced) every other open document of ``uri``'s project."""
+        root = root if root is not None else self._roots.get(uri)
+        for other in list(self.workspace.text_documents):
+            if other != uri and self._same_project(other, root):
+                self.schedule(other, self.debounce_s, cascade=False, dependent=True)
+
+    def forget_closed_projects(self) -> None:
+        """Drop the parse memo of every project with no open document left."""
+        open_paths = [to_fs_path(u) or "" for u in self.workspace.text_documents]
+        for root in list(self._memos):  # a lint running now keeps its own reference
+            if not any((p + os.sep).startswith(root + os.sep) for p in open_paths):
+                self._memos.pop(root, None)
 
     def relint_all(self) -> None:
         for uri in list(self.workspace.text_documents):
-            self.schedule(uri, 0)
+            self.schedule(uri, 0, cascade=False)
 
     # ------------------------------------------------------------------ conversions
     def lsp_range(self, uri: str, line: int, column: int, end_line: int, end_column: int) -> types.Range:
@@ -201,6 +287,16 @@ def _stamp(paths) -> tuple:
         except OSError:
             out.append((p, None, None))
     return tuple(out)
+
+
+def _differs_from_disk(uri: str, text: str) -> bool:
+    """Whether a buffer's text differs from its file (True when the file cannot be read)."""
+    from .writer import read_source
+
+    try:
+        return read_source(to_fs_path(uri) or "")[0] != text
+    except (OSError, UnicodeDecodeError, LookupError, SyntaxError, ValueError):
+        return True
 
 
 def _one_line(exc: Exception) -> str:
@@ -300,7 +396,10 @@ def create_server() -> SlsLintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: SlsLintServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, 0)
+        # the other documents read this file from disk until now: they see something new only
+        # when the buffer differs from the file
+        doc = params.text_document
+        ls.schedule(doc.uri, 0, cascade=_differs_from_disk(doc.uri, doc.text))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls: SlsLintServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -313,7 +412,7 @@ def create_server() -> SlsLintServer:
             ls.forget_configs()
             ls.relint_all()
         else:
-            ls.schedule(uri, 0)
+            ls.schedule(uri, 0, cascade=False)  # the others saw the buffer already
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SlsLintServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -321,8 +420,12 @@ def create_server() -> SlsLintServer:
         task = ls._pending.pop(uri, None)
         if task is not None:
             task.cancel()
-        ls.results.pop(uri, None)
+        linted = ls.results.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        root = ls._roots.pop(uri, None)
+        if linted is not None and root is not None and _differs_from_disk(uri, linted.text):
+            ls.schedule_dependents(uri, root)  # unsaved edits were dropped: the others read the file again
+        ls.forget_closed_projects()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched(ls: SlsLintServer, params: types.DidChangeWatchedFilesParams) -> None:

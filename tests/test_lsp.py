@@ -332,3 +332,79 @@ def test_deployment_file_buffer_is_linted_from_the_buffer(lsp, tmp_path):
     lsp.notify("textDocument/didOpen", {"textDocument": {"uri": uri(sls), "languageId": "yaml", "version": 1, "text": text}})
     ds = lsp.diagnostics(uri(sls), lambda ds: bool(ds))
     assert ds and all(d["code"].startswith("SLS") and d["range"]["start"]["line"] < 7 for d in ds)
+
+
+# --- a keystroke in one buffer changes what the other modules see ------------------------------
+SLS_MAIN = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  api:\n    handler: app.main\n"
+APP_CALLS = "from lib import get_client\n\n\ndef main(event, context):\n    return get_client().list_buckets()\n"
+APP_IDLE = "from lib import get_client\n\n\ndef main(event, context):\n    return 1\n"
+LIB = "import boto3\n\n\ndef get_client():\n    return boto3.client('s3')\n"
+
+
+def _codes(ds):
+    return {d["code"] for d in ds}
+
+
+def _change(lsp, f, version, text):
+    lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(f), "version": version}, "contentChanges": [{"text": text}]})
+
+
+def test_edit_relints_the_other_open_documents_of_the_project(lsp, tmp_path):
+    # lib.get_client() builds a client on every invocation only while the handler calls it
+    (tmp_path / "serverless.yml").write_text(SLS_MAIN)
+    app, lib = tmp_path / "app.py", tmp_path / "lib.py"
+    app.write_text(APP_CALLS)
+    lib.write_text(LIB)
+    lsp.start(tmp_path, debounce_ms=0)
+    lsp.open(app)
+    lsp.diagnostics(uri(app))
+    lsp.open(lib)
+    assert "SLS101" in _codes(lsp.diagnostics(uri(lib), lambda ds: "SLS101" in _codes(ds)))
+    _change(lsp, app, 2, APP_IDLE)  # only app.py changes; lib.py's findings must follow
+    ds = lsp.diagnostics(uri(lib), lambda ds: "SLS101" not in _codes(ds))
+    assert "SLS501" in _codes(ds)  # boto3 is now imported at module scope for nothing per invocation
+    _change(lsp, app, 3, APP_CALLS)
+    assert "SLS101" in _codes(lsp.diagnostics(uri(lib), lambda ds: "SLS101" in _codes(ds)))
+
+
+def test_handler_renamed_and_restored_in_the_buffer(lsp, tmp_path):
+    # the edited buffer is parsed again on every keystroke; the project model follows its text
+    (tmp_path / "serverless.yml").write_text(SLS_MAIN)
+    f = tmp_path / "app.py"
+    main = CLIENT.replace("def handler", "def main")
+    f.write_text(main)
+    lsp.start(tmp_path, debounce_ms=0)
+    lsp.open(f)
+    assert "SLS101" in _codes(lsp.diagnostics(uri(f), lambda ds: "SLS101" in _codes(ds)))
+    _change(lsp, f, 2, main.replace("def main", "def main2"))  # no longer the deployed handler
+    assert "SLS101" not in _codes(lsp.diagnostics(uri(f), lambda ds: "SLS101" not in _codes(ds)))
+    _change(lsp, f, 3, main)
+    assert "SLS101" in _codes(lsp.diagnostics(uri(f), lambda ds: "SLS101" in _codes(ds)))
+
+
+def test_files_changed_on_disk_are_seen_on_the_next_keystroke(lsp, tmp_path):
+    # modules that are not open are read from disk on every lint (never a stale parse)
+    (tmp_path / "serverless.yml").write_text(SLS_MAIN)
+    app, lib = tmp_path / "app.py", tmp_path / "lib.py"
+    app.write_text(APP_CALLS)
+    lib.write_text(LIB)
+    lsp.start(tmp_path, debounce_ms=0)
+    lsp.open(lib)
+    assert "SLS101" in _codes(lsp.diagnostics(uri(lib), lambda ds: "SLS101" in _codes(ds)))
+    app.write_text(APP_IDLE)
+    _change(lsp, lib, 2, LIB + "# edited\n")
+    assert "SLS101" not in _codes(lsp.diagnostics(uri(lib), lambda ds: "SLS101" not in _codes(ds)))
+
+
+def test_closing_a_modified_buffer_relints_the_others_from_disk(lsp, tmp_path):
+    (tmp_path / "serverless.yml").write_text(SLS_MAIN)
+    app, lib = tmp_path / "app.py", tmp_path / "lib.py"
+    app.write_text(APP_CALLS)
+    lib.write_text(LIB)
+    lsp.start(tmp_path, debounce_ms=0)
+    lsp.open(lib)
+    lsp.diagnostics(uri(lib), lambda ds: "SLS101" in _codes(ds))
+    lsp.open(app, text=APP_IDLE)  # an unsaved buffer that differs from the file
+    lsp.diagnostics(uri(lib), lambda ds: "SLS101" not in _codes(ds))
+    lsp.notify("textDocument/didClose", {"textDocument": {"uri": uri(app)}})  # edits discarded
+    assert "SLS101" in _codes(lsp.diagnostics(uri(lib), lambda ds: "SLS101" in _codes(ds)))

@@ -1,0 +1,123 @@
+"""The language server's parse memo (``Linter.parse_memo``): between keystrokes only the edited
+buffer is parsed again, and a run with the memo reports exactly what a fresh run reports."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pygls", reason="the language server needs pygls (a dependency of sls-lint)")
+
+from sls_lint import engine  # noqa: E402
+from sls_lint.config import load_config  # noqa: E402
+from sls_lint.engine import Linter  # noqa: E402
+from sls_lint.lsp import _ParseMemo  # noqa: E402
+from sls_lint.rule import all_options  # noqa: E402
+
+SLS = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  api:\n    handler: app.main\n"
+APP = "from lib import get_client\n\n\ndef main(event, context):\n    return get_client().list_buckets()\n"
+LIB = "import boto3\n\n\ndef get_client():\n    return boto3.client('s3')\n"
+OTHER = "import requests\n\n\ndef fetch():\n    return requests.get('https://x').json()\n"
+
+# a session of buffer states for app.py: keystrokes, a renamed handler, a dropped call and
+# import, a syntax error, and back
+EDITS = [
+    APP,
+    APP.replace("list_buckets()", "list_buckets() "),
+    APP.replace("def main", "def main2"),
+    APP.replace("def main", "def mai"),
+    APP,
+    APP.replace("return get_client().list_buckets()", "return 1"),
+    APP.replace("from lib import get_client\n", "").replace("return get_client().list_buckets()", "return 1"),
+    APP.replace("def main(event, context):", "def main(event, context"),
+    "import boto3\n\n\ndef main(event, context):\n    return boto3.client('s3')\n",
+    APP,
+]
+
+
+def _project(tmp_path):
+    (tmp_path / "serverless.yml").write_text(SLS)
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "lib.py").write_text(LIB)
+    (tmp_path / "other.py").write_text(OTHER)
+    return str(tmp_path / "app.py")
+
+
+def _lint(tmp_path, text, memo=None, path=None):
+    config = load_config(None, start=str(tmp_path), rule_options=all_options(), overrides={})
+    linter = Linter(config, cwd=str(tmp_path), jobs=1)
+    linter.parse_memo = memo
+    target = path or str(tmp_path / "app.py")
+    result = linter.fix([], overlay={target: text}, stdin_path=target, apply=False)
+    if memo is not None:
+        memo.prune()
+    return [(d.code, d.path, d.span, d.message) for d in result.diagnostics]
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    seen: list[str] = []
+    real = engine.parse_module
+
+    def counting(path, source):
+        seen.append(path)
+        return real(path, source)
+
+    monkeypatch.setattr(engine, "parse_module", counting)
+    return seen
+
+
+def test_only_the_edited_buffer_is_parsed_again(tmp_path, parses):
+    _project(tmp_path)
+    memo = _ParseMemo()
+    _lint(tmp_path, APP, memo)
+    first = sorted(set(parses))
+    assert "app.py" in first and "lib.py" in first
+    parses.clear()
+    _lint(tmp_path, EDITS[1], memo)
+    assert parses == ["app.py"]
+    parses.clear()
+    _lint(tmp_path, EDITS[1], memo)  # nothing changed: nothing parsed
+    assert parses == []
+
+
+def test_superseded_buffer_texts_are_dropped(tmp_path):
+    _project(tmp_path)
+    memo = _ParseMemo()
+    for text in EDITS[:4]:
+        _lint(tmp_path, text, memo)
+    app_texts = [text for (path, text) in memo if path == "app.py"]
+    assert app_texts == [EDITS[3]]
+
+
+def test_a_file_changed_on_disk_is_parsed_again(tmp_path, parses):
+    _project(tmp_path)
+    memo = _ParseMemo()
+    _lint(tmp_path, APP, memo)
+    (tmp_path / "lib.py").write_text(LIB.replace("'s3'", "'sqs'"))
+    parses.clear()
+    found = _lint(tmp_path, APP, memo)
+    assert parses == ["lib.py"]  # app.py (same buffer) comes from the memo, lib.py is new
+    assert found == _lint(tmp_path, APP)
+
+
+def test_memo_runs_report_exactly_what_fresh_runs_report(tmp_path):
+    _project(tmp_path)
+    memo = _ParseMemo()
+    seen_codes = set()
+    for text in EDITS:
+        with_memo = _lint(tmp_path, text, memo)
+        fresh = _lint(tmp_path, text)
+        assert with_memo == fresh, text
+        seen_codes.update(code for code, *_ in fresh)
+    # the session did exercise cross-file findings and a parse error
+    assert {"SLS101", "SLS001"} <= seen_codes
+
+
+def test_memo_runs_match_fresh_runs_for_the_helper_buffer(tmp_path):
+    # the helper is the buffer: its findings depend on how the handler (on disk) calls it
+    _project(tmp_path)
+    memo = _ParseMemo()
+    lib = str(tmp_path / "lib.py")
+    for disk_app in (APP, APP.replace("return get_client().list_buckets()", "return 1"), APP):
+        (tmp_path / "app.py").write_text(disk_app)
+        for text in (LIB, LIB + "# x\n", LIB.replace("'s3'", "'sqs'")):
+            assert _lint(tmp_path, text, memo, path=lib) == _lint(tmp_path, text, path=lib)
