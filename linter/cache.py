@@ -24,10 +24,13 @@ What is kept, and when it is reused
     and the enabled rules.
 
 Format
-    zlib-compressed JSON with a closed codec (:func:`encode` / :func:`decode`): only plain data
-    and a fixed list of sls-lint's own dataclasses and enums can be read back. The cache lives
-    in the user's working tree, so nothing in it can ever make sls-lint run code (no pickle).
-    A cache file that cannot be read is ignored (and rewritten), never an error.
+    One file: an index (JSON: file status, keys, dependencies) followed by the stored values
+    back to back, each a JSON text written by a closed codec (:func:`encode` / :func:`loads`):
+    only plain data and a fixed list of sls-lint's own dataclasses and enums can be read back.
+    A warm run parses the index and then decodes only the values it uses. The cache lives in
+    the user's working tree, so nothing in it can ever make sls-lint run code (no pickle). A
+    cache file that cannot be read is ignored (and rewritten), never an error; the newest
+    ``KEEP_FILES`` cache files of a folder are kept.
 """
 from __future__ import annotations
 
@@ -39,12 +42,13 @@ import os
 import shutil
 import tempfile
 import time
-import zlib
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 DEFAULT_DIR = ".sls-lint-cache"
-FORMAT = 2  # 2: entries are JSON texts decoded by json's C parser (object_hook); class fields as pairs
+# 2: entries are JSON texts decoded by json's C parser (object_hook); class fields as pairs
+# 3: class fields by position; the facts stored part by part (each decoded when first read)
+FORMAT = 3
 MAX_FACTS_ENTRIES = 4
 # a recorded file status is trusted only when the file's ctime is older than the recording by
 # this much (filesystem timestamps are coarse: a write in the same tick keeps mtime and ctime)
@@ -87,13 +91,43 @@ def encode(value: Any) -> Any:
     if t is tuple:
         return {"t": [encode(v) for v in value]}
     if t is dict:
+        if value and all(type(k) is tuple and type(v) is tuple and _flat(k) and _flat(v) for k, v in value.items()):
+            # position tables (key path -> (line, column)): plain arrays, no tagged object each
+            flat: list = []
+            for k, v in value.items():
+                flat.append(list(k))
+                flat.append(list(v))
+            return {"m": flat}
         return {"d": [[encode(k), encode(v)] for k, v in value.items()]}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         name = type(value).__name__
         if _classes().get(name) is not type(value):
             raise Unencodable(name)
-        return {"c": name, "a": [[f.name, encode(getattr(value, f.name))] for f in dataclasses.fields(value) if f.init]}
+        names, positional = _init_fields(t)
+        if positional:  # the constructor's arguments in order: decoded with cls(*values)
+            return {"c": name, "p": [encode(getattr(value, n)) for n in names]}
+        return {"c": name, "a": [[n, encode(getattr(value, n))] for n in names]}
     raise Unencodable(type(value).__name__)
+
+
+_SCALARS = (str, int, bool, type(None))
+
+
+def _flat(items: tuple) -> bool:
+    """Whether a tuple holds only JSON scalars that come back as themselves."""
+    return all(type(x) in _SCALARS or (type(x) is float and x - x == 0) for x in items)
+
+
+def _pairs(flat: list) -> dict:
+    it = iter(flat)
+    return {tuple(k): tuple(v) for k, v in zip(it, it)}
+
+
+@lru_cache(maxsize=None)
+def _init_fields(cls: type) -> tuple[tuple[str, ...], bool]:
+    """The names of a dataclass's constructor arguments, and whether all are positional."""
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    return tuple(f.name for f in fields), not any(getattr(f, "kw_only", False) is True for f in fields)
 
 
 def _fields(a: Any) -> Any:
@@ -109,8 +143,12 @@ def decode(data: Any) -> Any:
         return tuple(decode(v) for v in data["t"])
     if "d" in data:
         return {_key(decode(k)): decode(v) for k, v in data["d"]}
+    if "m" in data:
+        return _pairs(data["m"])
     if "c" in data:
         cls = _classes()[data["c"]]
+        if "p" in data:
+            return cls(*[decode(v) for v in data["p"]])
         return cls(**{k: decode(v) for k, v in _fields(data["a"])})
     if "e" in data:
         return _classes()[data["e"]](data["v"])
@@ -122,15 +160,21 @@ def decode(data: Any) -> Any:
 def _hook(data: dict) -> Any:
     """:func:`decode` for one JSON object whose members are decoded already (``json``'s
     ``object_hook`` runs bottom-up): every object of an encoded value is a tagged one."""
+    name = data.get("c")
+    if name is not None:  # the most frequent kind first
+        cls = _classes()[name]
+        values = data.get("p")
+        if values is not None:
+            return cls(*values)
+        return cls(**dict(_fields(data["a"])))
     if "t" in data:
         return tuple(data["t"])
-    if "d" in data:
-        return {_key(k): v for k, v in data["d"]}
-    if "c" in data:
-        cls = _classes()[data["c"]]
-        return cls(**dict(_fields(data["a"])))
     if "e" in data:
         return _classes()[data["e"]](data["v"])
+    if "d" in data:
+        return {_key(k): v for k, v in data["d"]}
+    if "m" in data:
+        return _pairs(data["m"])
     if "f" in data:
         return float(data["f"])
     raise ValueError("bad cache value")
@@ -141,11 +185,18 @@ def dumps(value: Any) -> str:
     return json.dumps(encode(value), separators=(",", ":"))
 
 
-def loads(text: str) -> Any:
+_DECODER = json.JSONDecoder(object_hook=_hook)  # one decoder: json.loads would build one per call
+
+
+def loads(text: str | bytes) -> Any:
     """A value back from :func:`dumps` (json's C parser; ~5x faster than :func:`decode`)."""
-    if not isinstance(text, str):
+    if type(text) is bytes:
+        if text == b"[]":  # most files have no finding
+            return []
+        text = text.decode("utf-8")
+    elif type(text) is not str:
         raise TypeError("bad cache entry")
-    return json.loads(text, object_hook=_hook)
+    return _DECODER.decode(text)
 
 
 def _key(value: Any) -> Any:
@@ -265,16 +316,9 @@ class Cache:
         self._load()
 
     def _load(self) -> None:
-        try:
-            with open(self.path, "rb") as fh:
-                data = json.loads(zlib.decompress(fh.read()))
-            if data.get("format") == FORMAT:
-                self.files = dict(data.get("files") or {})
-                self.facts = dict(data.get("facts") or {})
-                self.derived = dict(data.get("derived") or {})
-                self.stats = dict(data.get("stats") or {})
-        except (OSError, ValueError, zlib.error, TypeError, AttributeError):
-            self.files, self.facts, self.derived, self.stats = {}, {}, {}, {}
+        data = _read_payload(self.path)
+        if data is not None:
+            self.files, self.facts, self.derived, self.stats = data["files"], data["facts"], data["derived"], data["stats"]
 
     # ------------------------------------------------------------------ content hashes by file status
     def trusted_sha(self, path: str, status: list) -> str | None:
@@ -322,26 +366,26 @@ class Cache:
         self.dirty = True
 
     # ------------------------------------------------------------------ facts
-    def get_facts(self, key: str, current_sha) -> dict | None:
+    def get_facts(self, key: str, current_sha) -> Mapping[str, Any] | None:
+        """The facts stored under ``key`` while every file they depend on is unchanged: a
+        mapping whose parts are decoded when first read (a part that cannot be read back
+        raises KeyError, as a missing one does)."""
         entry = self.facts.get(key)
-        if not entry:
+        if not entry or not isinstance(entry.get("parts"), dict):
             return None
         for dep, dep_sha in entry.get("deps", {}).items():
             if current_sha(dep) != dep_sha:
                 return None
-        try:
-            return loads(entry["value"])
-        except (KeyError, TypeError, ValueError):
-            return None
+        return StoredParts(entry["parts"])
 
     def put_facts(self, key: str, deps: Mapping[str, str | None], value: dict) -> bool:
         try:
-            encoded = dumps(value)
+            encoded = {k: dumps(v) for k, v in value.items()}
         except Unencodable:
             self.facts.pop(key, None)
             return False
         self.facts.pop(key, None)
-        self.facts[key] = {"deps": dict(deps), "value": encoded}
+        self.facts[key] = {"deps": dict(deps), "parts": encoded}
         while len(self.facts) > MAX_FACTS_ENTRIES:
             self.facts.pop(next(iter(self.facts)))
         self.dirty = True
@@ -381,21 +425,134 @@ class Cache:
             return
         try:
             ensure_dir(self.directory)
-            payload = zlib.compress(json.dumps({"format": FORMAT, "files": self.files, "facts": self.facts, "derived": self.derived, "stats": self.stats}, separators=(",", ":")).encode(), 1)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(payload)
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            _write_payload(self.path, {"files": self.files, "facts": self.facts, "derived": self.derived, "stats": self.stats})
             self.dirty = False
+            _prune(self.directory, keep=self.path)
         except OSError:
             pass  # a read-only tree or a full disk: the run still succeeds, uncached
+
+
+# --------------------------------------------------------------------------- the file
+# MAGIC, the length of the index in decimal, a newline, the index (JSON) and the stored texts
+# back to back. The index holds the small tables (file status, keys, dependencies) and, where
+# a stored text goes, its [offset, length] among the texts: a load parses only the index (the
+# texts are neither escaped inside another JSON document nor compressed), and each text is
+# decoded when a run asks for it.
+MAGIC = b"sls-lint-cache 3\n"
+KEEP_FILES = 8  # cache files kept per folder (other tool builds, configs, rule sets): the newest
+
+
+def _read_payload(path: str) -> dict | None:
+    """The four tables of a cache file, stored texts as bytes; None when it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            buf = fh.read()
+    except OSError:
+        return None
+    try:
+        if not buf.startswith(MAGIC):
+            return None
+        nl = buf.index(b"\n", len(MAGIC))
+        start = nl + 1 + int(buf[len(MAGIC):nl])
+        index = json.loads(buf[nl + 1:start])
+        if index.get("format") != FORMAT:
+            return None
+
+        def text(ref: Any) -> bytes:
+            off, size = ref
+            if not (type(off) is int and type(size) is int and 0 <= off and 0 <= size and start + off + size <= len(buf)):
+                raise ValueError("bad reference")
+            return buf[start + off:start + off + size]
+
+        files = index["files"]
+        for entry in files.values():
+            entry["diags"] = text(entry["diags"])
+        facts = index["facts"]
+        for entry in facts.values():
+            entry["parts"] = {k: text(v) for k, v in entry["parts"].items()}
+        derived = index["derived"]
+        for kind, table in derived.items():
+            derived[kind] = {k: text(v) for k, v in table.items()}
+        stats = index["stats"]
+        if not all(type(t) is dict for t in (files, facts, derived, stats)):
+            return None
+        return {"files": files, "facts": facts, "derived": derived, "stats": stats}
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None
+
+
+def _write_payload(path: str, data: Mapping[str, Any]) -> None:
+    """Write the tables atomically (a temp file renamed over the old one)."""
+    chunks: list[bytes] = []
+    size = 0
+
+    def ref(value: str | bytes) -> list[int]:
+        nonlocal size
+        raw = value.encode() if isinstance(value, str) else bytes(value)
+        chunks.append(raw)
+        size += len(raw)
+        return [size - len(raw), len(raw)]
+
+    index = {
+        "format": FORMAT,
+        "files": {p: {**e, "diags": ref(e["diags"])} for p, e in data["files"].items()},
+        "facts": {k: {**e, "parts": {n: ref(t) for n, t in e["parts"].items()}} for k, e in data["facts"].items()},
+        "derived": {kind: {k: ref(t) for k, t in table.items()} for kind, table in data["derived"].items()},
+        "stats": data["stats"],
+    }
+    head = json.dumps(index, separators=(",", ":")).encode()
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(MAGIC + str(len(head)).encode() + b"\n" + head)
+            fh.writelines(chunks)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _prune(directory: str, keep: str) -> None:
+    """Remove all but the KEEP_FILES most recently written cache files of a folder (files of an
+    older tool build or of a configuration no longer used would otherwise pile up)."""
+    try:
+        with os.scandir(directory) as it:
+            found = [(e.stat().st_mtime_ns, e.path) for e in it if e.name.endswith(".cache") and e.is_file() and e.path != keep]
+        for _mtime, path in sorted(found, reverse=True)[KEEP_FILES - 1:]:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+class StoredParts(Mapping):
+    """Stored texts by name, each decoded (once) when first read; KeyError for a missing part
+    and for one that cannot be decoded (a damaged cache is a miss, never an error)."""
+
+    def __init__(self, texts: Mapping[str, Any]):
+        self._texts = texts
+        self._values: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            pass
+        try:
+            value = loads(self._texts[name])
+        except (TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise KeyError(name) from exc
+        self._values[name] = value
+        return value
+
+    def __iter__(self):
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
 
 
 def ensure_dir(directory: str) -> None:

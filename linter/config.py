@@ -31,7 +31,6 @@ Resolution (base first, then each file that extends it, then the command line)
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -421,6 +420,8 @@ def _read_chain(path: str, validator, known: tuple[str, ...]) -> list[_Source]:
                 names = [n for n in os.listdir(folder) if n.endswith(".toml")]
             except OSError:
                 names = []
+            import difflib  # only to explain a problem (start-up)
+
             near = difflib.get_close_matches(os.path.basename(resolved), names, n=1)
             hint = ""
             if near:
@@ -492,6 +493,9 @@ def _validate(data: Mapping[str, Any], validator, known: tuple[str, ...], source
         raise ConfigError(
             msg, path=source.path, key=dotted, line=_find_line(source, key), suggestion=suggestion
         )
+    schema = getattr(validator, "_schema", None)
+    if schema is not None and _surely_valid(data, schema, schema):
+        return  # jsonschema (~70 ms to import) is needed only to explain a problem
     import jsonschema.exceptions
 
     errors = list(validator.iter_errors(dict(data)))
@@ -499,6 +503,67 @@ def _validate(data: Mapping[str, Any], validator, known: tuple[str, ...], source
         return
     err = jsonschema.exceptions.best_match(errors)
     raise _schema_error(err, source)
+
+
+_ANNOTATIONS = frozenset(("description", "title", "$schema", "$id", "$defs", "default", "examples", "$comment"))
+_JSON_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "boolean": (bool,), "array": (list,), "object": (dict,), "integer": (int,), "number": (int, float)}
+
+
+def _surely_valid(value: Any, schema: Any, root: dict[str, Any]) -> bool:
+    """True only when ``value`` is certainly valid against ``schema`` (draft 2020-12): a small
+    evaluator of the keywords sls-lint's schema uses. Anything it does not know for sure (another
+    keyword, a ``$ref`` outside ``#/$defs``, a float where an integer is wanted, a TOML date)
+    answers False, and jsonschema decides. So it can only skip work, never accept a bad file."""
+    if not isinstance(schema, dict):
+        return False
+    for key, want in schema.items():
+        if key in _ANNOTATIONS:
+            continue
+        if key == "$ref":
+            if not isinstance(want, str) or not want.startswith("#/$defs/"):
+                return False
+            target = root.get("$defs", {}).get(want[len("#/$defs/"):])
+            if target is None or not _surely_valid(value, target, root):
+                return False
+        elif key == "type":
+            kinds = _JSON_TYPES.get(want) if isinstance(want, str) else None
+            # exact types: bool is not a number, a float is not surely an integer
+            if kinds is None or type(value) not in kinds:
+                return False
+        elif key == "pattern":
+            if isinstance(value, str) and (not isinstance(want, str) or re.search(want, value) is None):
+                return False
+        elif key == "minLength":
+            if isinstance(value, str) and not (type(want) is int and len(value) >= want):
+                return False
+        elif key == "minimum":
+            if type(value) in (int, float) and not (type(want) in (int, float) and value >= want):
+                return False
+        elif key == "enum":
+            if not isinstance(want, list) or not any(type(v) is type(value) and v == value for v in want):
+                return False
+        elif key == "items":
+            if isinstance(value, list) and not all(_surely_valid(v, want, root) for v in value):
+                return False
+        elif key == "properties":
+            if isinstance(value, dict):
+                if not isinstance(want, dict):
+                    return False
+                for k, v in value.items():
+                    if k in want and not _surely_valid(v, want[k], root):
+                        return False
+        elif key == "additionalProperties":
+            if isinstance(value, dict):
+                props = schema.get("properties", {})
+                extra = [v for k, v in value.items() if k not in props]
+                if want is False:
+                    if extra:
+                        return False
+                elif want is not True and not all(_surely_valid(v, want, root) for v in extra):
+                    return False
+        else:
+            return False
+    return True
 
 
 def _schema_error(err, source: _Source) -> ConfigError:
@@ -533,6 +598,8 @@ def _schema_error(err, source: _Source) -> ConfigError:
     elif err.validator == "enum":
         allowed = [str(v) for v in err.validator_value]
         msg = f"`{dotted}` must be one of {', '.join(f'`{a}`' for a in allowed)}, not {_short(value)}"
+        import difflib
+
         near = difflib.get_close_matches(str(value), allowed, n=1)
         if near:
             suggestion = near[0]
@@ -829,6 +896,8 @@ def _suggest(key: str, known: Sequence[str]) -> str | None:
     alt = key.replace("_", "-").lower()
     if alt in known:
         return alt
+    import difflib
+
     near = difflib.get_close_matches(alt, list(known), n=1, cutoff=0.6)
     return near[0] if near else None
 

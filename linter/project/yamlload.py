@@ -10,25 +10,41 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
 from .model import Tagged
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_NODES = 1_000_000
 MAX_DEPTH = 200
 
 _Y = "tag:yaml.org,2002:"
-_SC = SafeConstructor()
-_SCALARS = {
-    _Y + "null": _SC.construct_yaml_null,
-    _Y + "bool": _SC.construct_yaml_bool,
-    _Y + "int": _SC.construct_yaml_int,
-    _Y + "float": _SC.construct_yaml_float,
-}
+# PyYAML is imported by the first load_yaml (start-up: a warm run that reads no YAML skips it)
+yaml: Any = None
+_Loader: Any = None
+_SCALARS: dict = {}
+ScalarNode: Any = None
+SequenceNode: Any = None
+MappingNode: Any = None
+
+
+def _import_yaml() -> None:
+    global yaml, _Loader, ScalarNode, SequenceNode, MappingNode
+    if yaml is not None:
+        return
+    import yaml as module
+    from yaml.constructor import SafeConstructor
+    from yaml.nodes import MappingNode as mapping, ScalarNode as scalar, SequenceNode as sequence
+
+    sc = SafeConstructor()
+    _SCALARS.update({
+        _Y + "null": sc.construct_yaml_null,
+        _Y + "bool": sc.construct_yaml_bool,
+        _Y + "int": sc.construct_yaml_int,
+        _Y + "float": sc.construct_yaml_float,
+    })
+    _Loader = getattr(module, "CSafeLoader", module.SafeLoader)
+    ScalarNode, SequenceNode, MappingNode = scalar, sequence, mapping
+    yaml = module  # last: the other names are set once this one is
+
+
 _PLAIN_TAGS = {_Y + t for t in ("str", "timestamp", "binary", "value", "yaml", "merge")}
 _COLLECTION_TAGS = {_Y + t for t in ("map", "seq", "set", "omap", "pairs")}
 
@@ -176,6 +192,7 @@ def _measure(root: Any, max_nodes: int, max_depth: int) -> None:
 def load_yaml(text: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> LoadResult:
     """Parse YAML ``text`` into plain data + location maps; never raises for bad input."""
     result = LoadResult()
+    _import_yaml()
     try:
         docs = [d for d in yaml.compose_all(text, Loader=_Loader) if d is not None]
     except yaml.MarkedYAMLError as exc:

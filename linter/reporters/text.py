@@ -42,6 +42,8 @@ def _is_safe(d: Diagnostic) -> bool:
 def printable(text: str) -> str:
     """Control characters (a message may quote source) are shown escaped, never sent to the
     terminal; a non-UTF-8 file-name byte as ``\\xNN``, as in every other format."""
+    if text.isprintable():  # almost always: no per-character work
+        return text
     text = escape_undecodable(text)
     return "".join(ch if ch.isprintable() or ch == "\t" else ch.encode("unicode_escape").decode() for ch in text)
 
