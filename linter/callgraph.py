@@ -170,8 +170,9 @@ def app_objects(model: ModuleModel) -> set[str]:
 class ProjectIndex:
     """Resolves dotted names to project functions and computes per-invocation reachability."""
 
-    def __init__(self, python_paths: Iterable[str], load: Callable[[str], ModuleModel | None]):
+    def __init__(self, python_paths: Iterable[str], load: Callable[[str], ModuleModel | None], text: Callable[[str], str | None] | None = None):
         self.paths = set(python_paths)
+        self._text = text
         self._find_memo: dict[tuple[str, str], str | None] = {}  # (dotted, importer folder) -> path
         self._load = load
         self._summaries: dict[str, ModuleSummary | None] = {}
@@ -182,6 +183,14 @@ class ProjectIndex:
         if path not in self._models:
             self._models[path] = self._load(path) if path in self.paths else None
         return self._models[path]
+
+    def source(self, path: str) -> str | None:
+        """The text of a project module without parsing it when the caller can read it (the
+        engine's index reads its store), else the loaded model's source."""
+        if self._text is not None:
+            return self._text(path) if path in self.paths else None
+        m = self.model(path)
+        return m.source if m is not None else None
 
     def summary(self, path: str) -> ModuleSummary | None:
         if path not in self._summaries:

@@ -234,6 +234,10 @@ class _TrackingIndex(ProjectIndex):
             self._analysis._touch(path)
         return super().summary(path)
 
+    def source(self, path: str) -> str | None:
+        """The module's text from the store (recorded as read; nothing parsed)."""
+        return self._analysis.store.text(path) if path in self.paths else None
+
 
 @dataclass
 class Facts:

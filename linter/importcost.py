@@ -18,6 +18,7 @@ run's :class:`~sls_lint.callgraph.ProjectIndex`.
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -159,7 +160,10 @@ class ImportCosts:
         self._edges: dict[str, list[ImportEdge]] = {}
         self._closures: dict[int, Closure] | None = None
         self._must: dict[tuple, bool] = {}
-        self._reexports: dict[str, set[str]] | None = None
+        self._reexports: dict[str, set[str]] | None = None  # target path -> names others take from it
+        self._contrib: dict[str, dict[str, set[str]]] = {}
+        self._mentions: dict[str, set[str]] | None = None  # word -> modules whose text has it
+        self._relative: set[str] = set()  # modules with a relative import
         self._loading: dict[str, list[tuple[Function, tuple[str, ...]]]] | None = None
         self._edges_by_node: dict[str, dict[int, list[ImportEdge]]] = {}
 
@@ -220,35 +224,72 @@ class ImportCosts:
 
     def reexported(self, path: str) -> set[str]:
         """Names of ``path`` that other project modules import from it or read as attributes of
-        it (``*`` when some module star-imports it). Built once per run, one pass per module."""
-        if self._reexports is None:
-            self._reexports = {}
-            for other in sorted(self.index.paths):
-                model = self.index.model(other)
-                if model is None:
-                    continue
-                for n in nodes_of(model, ast.ImportFrom):
-                    base = model._resolve_from(n)
-                    target = self._project(base, other) if base else None
-                    if target is None or target == other:
-                        continue
-                    bucket = self._reexports.setdefault(target, set())
-                    for a in n.names:
-                        bucket.add(a.name)
-                wanted: dict[str, list[set[str]]] = {}  # local name of an imported project module -> buckets
-                for n in nodes_of(model, ast.Import):
-                    for a in n.names:
-                        target = self._project(a.name, other)
-                        if target is None or target == other:
-                            continue
-                        local = a.asname or a.name
-                        wanted.setdefault(local, []).append(self._reexports.setdefault(target, set()))
-                if wanted:
-                    for local, attrs in _attributes_read(model, wanted).items():
-                        for bucket in wanted[local]:
-                            bucket.update(attrs)
-        names = self._reexports.get(path, set())
+        it (``*`` when some module star-imports it). Only modules that can name ``path`` are
+        parsed: an import that resolves to ``pkg/db.py`` spells the word ``db`` (``from pkg
+        import db``, ``import pkg.db``, ``from .db import x``) unless it is a relative import of
+        a package (``from . import x``), so the candidates come from a word index of the
+        modules' texts (read once, never parsed for this) plus the modules with relative imports."""
+        names = self._reexports.get(path) if self._reexports is not None else None
+        if names is None:
+            if self._reexports is None:
+                self._reexports = {}
+            names = set()
+            for other in self._candidates(path):
+                names.update(self._contributions(other).get(path, ()))
+            self._reexports[path] = names
         return names if "*" not in names else _Everything()
+
+    def _candidates(self, path: str) -> list[str]:
+        if self._mentions is None:
+            mentions: dict[str, set[str]] = {}
+            relative: set[str] = set()
+            for other in sorted(self.index.paths):
+                text = self.index.source(other)
+                if not text:
+                    continue
+                for word in set(_WORDS(text)):
+                    mentions.setdefault(word, set()).add(other)
+                if _RELATIVE_IMPORT.search(text):
+                    relative.add(other)
+            self._mentions, self._relative = mentions, relative
+        base = posixpath.basename(path)
+        stem = posixpath.basename(posixpath.dirname(path)) if base == "__init__.py" else base[:-3] if base.endswith(".py") else base
+        found = self._mentions.get(stem, set()) | self._relative
+        found.discard(path)
+        return sorted(found)
+
+    def _contributions(self, other: str) -> dict[str, set[str]]:
+        """What module ``other`` takes from each project module it imports: target path ->
+        names imported from it or read as attributes of it (computed once per module)."""
+        done = self._contrib.get(other)
+        if done is not None:
+            return done
+        out: dict[str, set[str]] = {}
+        self._contrib[other] = out
+        model = self.index.model(other)
+        if model is None:
+            return out
+        for n in nodes_of(model, ast.ImportFrom):
+            base = model._resolve_from(n)
+            target = self._project(base, other) if base else None
+            if target is None or target == other:
+                continue
+            bucket = out.setdefault(target, set())
+            for a in n.names:
+                bucket.add(a.name)
+        wanted: dict[str, list[set[str]]] = {}  # local name of an imported project module -> buckets
+        for n in nodes_of(model, ast.Import):
+            for a in n.names:
+                target = self._project(a.name, other)
+                if target is None or target == other:
+                    continue
+                local = a.asname or a.name
+                wanted.setdefault(local, []).append(out.setdefault(target, set()))
+        if wanted:
+            for local, attrs in _attributes_read(model, wanted).items():
+                for bucket in wanted[local]:
+                    bucket.update(attrs)
+        return out
 
     # ------------------------------------------------------------------ closures
     def closures(self) -> dict[int, Closure]:
@@ -368,6 +409,8 @@ def _splitlines_no_ff(source: str) -> list[str]:
     return _LINE.findall(source)
 
 
+_WORDS = re.compile(r"\w+").findall
+_RELATIVE_IMPORT = re.compile(r"\bfrom[\s\\]+\.")  # a superset: also inside strings and comments
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
@@ -455,20 +498,30 @@ class _MustWalker:
         return self.costs._must_key(target, self.target_path, self.all_uses, self.stack)
 
 
-_CACHE: "weakref.WeakKeyDictionary[Any, ImportCosts]" = weakref.WeakKeyDictionary()
+_CACHE: "weakref.WeakKeyDictionary[Any, ImportCosts]" = weakref.WeakKeyDictionary()  # indexes without a __dict__ only
+_ATTR = "_sls_import_costs"
 
 
 def costs_for(ctx) -> ImportCosts:
-    """The run's ImportCosts (built once per analysis, on the run's ProjectIndex)."""
+    """The run's ImportCosts (built once per analysis, on the run's ProjectIndex).
+
+    Kept on the index itself: an ImportCosts holds its index, so as a value of a module-level
+    WeakKeyDictionary it kept every analysis (all its parsed modules) alive for the life of the
+    process (the LSP grew ~3 MB a keystroke)."""
     index = ctx.index
-    found = _CACHE.get(index)
+    found = getattr(index, _ATTR, None)
+    if found is None:
+        found = _CACHE.get(index)
     if found is None:
         try:
             overrides = ctx.option("heavy-modules")
         except KeyError:
             overrides = None
         found = ImportCosts(index, ctx.project.functions, table_with(overrides if isinstance(overrides, Mapping) else None))
-        _CACHE[index] = found
+        try:
+            setattr(index, _ATTR, found)
+        except AttributeError:  # pragma: no cover - an index without a __dict__
+            _CACHE[index] = found
     return found
 
 

@@ -111,3 +111,32 @@ def test_prefilter_tokens_are_exactly_substring_checks():
         assert engine._prefilter_tokens(text, split) == {t for t in toks if t in text}
 
     check()
+
+
+def test_reexported_parses_only_modules_that_can_name_the_target():
+    """importcost.reexported used to parse every module of the project (in every worker); it
+    now parses only the modules whose text has the target's name as a word, or a relative
+    import, and finds the same names."""
+    from sls_lint.callgraph import ProjectIndex
+
+    files = {
+        "pkg/__init__.py": "from .db import connect\n",
+        "pkg/db.py": "import json\nSESSION = None\ndef connect(): pass\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/use.py": "from .. import connect as c\nfrom ..db import SESSION\n",
+        "app.py": "import pkg.db\nimport pkg.db as d2\nprint(pkg.db.SESSION, d2.connect)\nfrom pkg import *\n",
+        "other.py": "x = 'dbx'\n",  # the substring is no import of db
+    }
+    files.update({f"unrelated{i}.py": f"import json\nVALUE_{i} = json.dumps({i})\n" for i in range(20)})
+    loaded = []
+
+    def load(path):
+        loaded.append(path)
+        text = files[path]
+        return ModuleModel(path, text, ast.parse(text))
+
+    costs = importcost.ImportCosts(ProjectIndex(list(files), load, files.get), [], {})
+    assert costs.reexported("pkg/db.py") == {"connect", "SESSION"}
+    assert "other.py" not in loaded and not any(p.startswith("unrelated") for p in loaded)
+    assert isinstance(costs.reexported("pkg/__init__.py"), importcost._Everything)  # app.py star-imports pkg
+    assert costs.reexported("app.py") == set()

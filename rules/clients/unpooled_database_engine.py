@@ -295,6 +295,9 @@ def _code_proxy(ctx, consulted: list[str]) -> tuple[str, str | None] | None:
         if ctx.config.is_test_path(path):
             continue
         consulted.append(path)
+        src = ctx.index.source(path)  # the text decides whether the module is worth parsing
+        if not src or ("rds.amazonaws.com" not in src and not (best is None and ("Proxy" in src or "add_proxy" in src) and "aws_rds" in src)):
+            continue
         model = ctx.index.model(path)
         if model is None:
             continue
