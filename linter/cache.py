@@ -229,8 +229,41 @@ def file_status(path: str) -> list | None:
     return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev]
 
 
+# folder (absolute, as discovery walked it) -> (its names, their lower-case forms) when the latest
+# discovery listed it. Every engine run walks its whole root before asking, so a folder the run
+# asks about was listed by that run; a name missing from the listing is taken as missing without
+# a failed open() per side file and folder (a file created after the walk counts as created after
+# the run, as it would a moment later anyway).
+_LISTINGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def note_listing(folder: str, names: Iterable[str]) -> None:
+    """Discovery saw exactly ``names`` in ``folder`` just now."""
+    names = frozenset(names)
+    _LISTINGS[folder] = (names, frozenset(n.lower() for n in names))
+
+
+def listed_names(folder: str) -> frozenset[str] | None:
+    """The names discovery last saw in ``folder`` (None: not listed)."""
+    found = _LISTINGS.get(folder)
+    return None if found is None else found[0]
+
+
+def _surely_missing(path: str) -> bool:
+    folder, name = os.path.split(path)
+    found = _LISTINGS.get(folder)
+    if found is None:  # ``.chalice/config.json`` where the listed folder has no ``.chalice``
+        folder, name = os.path.split(folder)
+        found = _LISTINGS.get(folder)
+    # on a case-insensitive file system ``CDK.json`` opens as ``cdk.json``: only a name that is
+    # absent in every spelling is missing for sure
+    return found is not None and name.lower() not in found[1]
+
+
 def file_sha(path: str) -> str | None:
     """Content hash of a file outside the discovered set (None when it does not exist)."""
+    if _surely_missing(path):
+        return None
     try:
         with open(path, "rb") as fh:
             return sha(fh.read())
@@ -266,6 +299,7 @@ def tool_fingerprint() -> str:
     return h.hexdigest()
 
 
+@lru_cache(maxsize=1)
 def _pin_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
     try:
         from sls_lint.rules.timeouts._pins import _LOCKS, _SPECS
@@ -284,11 +318,15 @@ def is_pin_file(name: str) -> bool:
 def pin_files_digest(folder: str, parent: str = "") -> str:
     """A digest of the pin files directly in ``folder`` (names and contents), chained to the
     digest of the folder above (``parent``); "" when neither holds any."""
-    try:
-        with os.scandir(folder) as it:
-            names = sorted(e.name for e in it if is_pin_file(e.name))
-    except OSError:
-        names = []
+    listed = listed_names(folder)
+    if listed is not None:
+        names = sorted(n for n in listed if is_pin_file(n))
+    else:
+        try:
+            with os.scandir(folder) as it:
+                names = sorted(e.name for e in it if is_pin_file(e.name))
+        except OSError:
+            names = []
     if not names:
         return parent
     h = hashlib.sha256(parent.encode())

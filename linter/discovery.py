@@ -54,6 +54,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from .cache import note_listing
 from .config import Config, _PatternMatcher
 from .core import SourceFile
 
@@ -415,6 +416,7 @@ class _Walker:
                 result.errors.append(f"{self.rel(dir_abs)}: cannot read folder: {exc.strerror}")
                 continue
             names = [e.name for e in entries]
+            note_listing(dir_abs, names)  # the cache's side-file and pin-file checks read it
             if respect and ".gitignore" in names:
                 m = self._gitignore(dir_abs)
                 if m is not None:

@@ -265,3 +265,49 @@ def _same(a, b) -> bool:
 def test_codec_roundtrips_every_plain_value_with_its_types(value):
     assert _same(cache_mod.loads(cache_mod.dumps(value)), value)
     assert _same(cache_mod.decode(cache_mod.encode(value)), value)
+
+
+# --------------------------------------------------------------------------- listings from discovery
+@pytest.mark.parametrize("project, side", [("azure_functions", "host.json"), ("chalice", ".chalice/config.json"), ("azure_functions", "HOST.JSON")])
+def test_a_side_file_that_appears_after_a_run_is_seen(tmp_path, project, side):
+    """The facts' side files (host.json, .chalice/config.json, cdk.json) are known missing from
+    discovery's listing (no failed open() each): one created later must still count."""
+    import shutil
+
+    from sls_lint.config import find_config_file
+    from sls_lint.engine import Linter
+
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "projects"
+    root = tmp_path / project
+    shutil.copytree(fixtures / project, root)
+    original = (fixtures / project / side.lower()).read_text()
+    shutil.rmtree(root / ".chalice", ignore_errors=True)
+    (root / "host.json").unlink(missing_ok=True)
+
+    def functions(cache=True):
+        cfg = load_config(find_config_file(str(root)), start=str(root), rule_options=all_options(), overrides={"select": ["ALL"]})
+        res = Linter(cfg, cwd=str(root), cache=cache).lint([str(root)])
+        return [(f.name, f.timeout_s) for f in res.functions], res.stats.files_from_cache
+
+    before, _ = functions()
+    warm, hits = functions()
+    assert warm == before and hits > 0
+    (root / side).parent.mkdir(exist_ok=True)
+    (root / side).write_text(original)
+    after, _ = functions()
+    assert after == functions(cache=False)[0]
+    if (root / side.lower()).exists():  # HOST.JSON counts only on a case-insensitive file system
+        assert after != before  # the timeouts come from the new file
+
+
+def test_surely_missing_uses_every_spelling(tmp_path):
+    folder = str(tmp_path)
+    cache_mod.note_listing(folder, ["CDK.json", "a.py", ".chalicex"])
+    assert not cache_mod._surely_missing(os.path.join(folder, "cdk.json"))  # may be the same file
+    assert cache_mod._surely_missing(os.path.join(folder, "host.json"))
+    assert cache_mod._surely_missing(os.path.join(folder, ".chalice", "config.json"))
+    assert not cache_mod._surely_missing(os.path.join(folder, "sub", "x", "host.json"))  # not listed: ask the file system
+    (tmp_path / "host.json").write_text("{}")
+    assert cache_mod.file_sha(os.path.join(folder, "host.json")) is None  # as listed (the run's view)
+    cache_mod.note_listing(folder, ["host.json"])
+    assert cache_mod.file_sha(os.path.join(folder, "host.json")) == cache_mod.sha(b"{}")
