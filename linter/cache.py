@@ -350,13 +350,14 @@ class Cache:
         self.facts: dict[str, dict] = {}
         self.derived: dict[str, dict] = {}
         self.stats: dict[str, list] = {}
+        self.memos: dict[str, dict[str, list]] = {}
         self.dirty = False
         self._load()
 
     def _load(self) -> None:
         data = _read_payload(self.path)
         if data is not None:
-            self.files, self.facts, self.derived, self.stats = data["files"], data["facts"], data["derived"], data["stats"]
+            self.files, self.facts, self.derived, self.stats, self.memos = data["files"], data["facts"], data["derived"], data["stats"], data["memos"]
 
     # ------------------------------------------------------------------ content hashes by file status
     def trusted_sha(self, path: str, status: list) -> str | None:
@@ -377,6 +378,26 @@ class Cache:
         if old is not None and old[:6] == entry[:6] and old[1] < old[6] - RACY_NS:
             return
         self.stats[path] = entry
+        self.dirty = True
+
+    def trusted_memo(self, kind: str, path: str, status: list | None) -> Any:
+        """A plain value recorded (:meth:`record_memo`) about ``path``'s content while its status
+        is unchanged and was not racy when recorded; None otherwise. For cheap facts about a
+        file (``kind`` names them) that spare reading it on a warm run."""
+        entry = self.memos.get(kind, {}).get(path) if status is not None else None
+        if not entry or len(entry) != 7 or entry[:5] != status or not entry[1] < entry[5] - RACY_NS:
+            return None
+        return entry[6]
+
+    def record_memo(self, kind: str, path: str, status: list | None, value: Any) -> None:
+        """Record ``value`` (JSON scalars), derived from the content read after ``status`` was
+        taken (a change after that changes the status: the record can only be too cautious)."""
+        if status is None:
+            return
+        old = self.memos.get(kind, {}).get(path)
+        if old is not None and len(old) == 7 and old[:5] == status and old[6] == value and old[1] < old[5] - RACY_NS:
+            return
+        self.memos.setdefault(kind, {})[path] = [*status, time.time_ns(), value]
         self.dirty = True
 
     # ------------------------------------------------------------------ per-file results
@@ -463,7 +484,7 @@ class Cache:
             return
         try:
             ensure_dir(self.directory)
-            _write_payload(self.path, {"files": self.files, "facts": self.facts, "derived": self.derived, "stats": self.stats})
+            _write_payload(self.path, {"files": self.files, "facts": self.facts, "derived": self.derived, "stats": self.stats, "memos": self.memos})
             self.dirty = False
             _prune(self.directory, keep=self.path)
         except OSError:
@@ -481,7 +502,7 @@ KEEP_FILES = 8  # cache files kept per folder (other tool builds, configs, rule 
 
 
 def _read_payload(path: str) -> dict | None:
-    """The four tables of a cache file, stored texts as bytes; None when it cannot be read."""
+    """The tables of a cache file, stored texts as bytes; None when it cannot be read."""
     try:
         with open(path, "rb") as fh:
             buf = fh.read()
@@ -512,9 +533,10 @@ def _read_payload(path: str) -> dict | None:
         for kind, table in derived.items():
             derived[kind] = {k: text(v) for k, v in table.items()}
         stats = index["stats"]
-        if not all(type(t) is dict for t in (files, facts, derived, stats)):
+        memos = index.get("memos", {})
+        if not all(type(t) is dict for t in (files, facts, derived, stats, memos)) or not all(type(t) is dict for t in memos.values()):
             return None
-        return {"files": files, "facts": facts, "derived": derived, "stats": stats}
+        return {"files": files, "facts": facts, "derived": derived, "stats": stats, "memos": memos}
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
 
@@ -537,6 +559,7 @@ def _write_payload(path: str, data: Mapping[str, Any]) -> None:
         "facts": {k: {**e, "parts": {n: ref(t) for n, t in e["parts"].items()}} for k, e in data["facts"].items()},
         "derived": {kind: {k: ref(t) for k, t in table.items()} for kind, table in data["derived"].items()},
         "stats": data["stats"],
+        "memos": data.get("memos", {}),
     }
     head = json.dumps(index, separators=(",", ":")).encode()
     directory = os.path.dirname(path) or "."

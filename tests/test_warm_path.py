@@ -311,3 +311,67 @@ def test_surely_missing_uses_every_spelling(tmp_path):
     assert cache_mod.file_sha(os.path.join(folder, "host.json")) is None  # as listed (the run's view)
     cache_mod.note_listing(folder, ["host.json"])
     assert cache_mod.file_sha(os.path.join(folder, "host.json")) == cache_mod.sha(b"{}")
+
+
+# --------------------------------------------------------------------------- memos by file status
+def test_status_memo_is_trusted_only_for_the_same_non_racy_status(tmp_path):
+    c = cache_mod.Cache(str(tmp_path / "c"), ["k"])
+    now = __import__("time").time_ns()
+    old = [now - 10 * cache_mod.RACY_NS, now - 10 * cache_mod.RACY_NS, 10, 1, 1]
+    fresh = [now, now, 10, 1, 1]
+    c.record_memo("m", "a.py", old, False)
+    c.record_memo("m", "b.py", fresh, False)
+    c.record_memo("m", "c.py", None, False)  # no status: nothing recorded
+    assert c.trusted_memo("m", "a.py", old) is False
+    assert c.trusted_memo("m", "a.py", [old[0], old[1] + 1, 10, 1, 1]) is None  # any write moves ctime
+    assert c.trusted_memo("m", "a.py", None) is None and c.trusted_memo("other", "a.py", old) is None
+    assert c.trusted_memo("m", "b.py", fresh) is None  # recorded within RACY_NS of its ctime
+    assert c.trusted_memo("m", "c.py", old) is None
+    c.save()
+    assert cache_mod.Cache(str(tmp_path / "c"), ["k"]).trusted_memo("m", "a.py", old) is False
+
+
+INLINE_TEMPLATE = (
+    "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n"
+    "      Handler: index.handler\n      InlineCode: |\n        import requests\n        def handler(event, context):\n"
+    "            return requests.get('https://x')\n"
+)
+
+
+def test_warm_run_reads_no_file_without_inline_code_and_sees_new_inline_code(tmp_path, monkeypatch):
+    import builtins
+
+    from sls_lint.config import find_config_file
+    from sls_lint.engine import Linter
+
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # the files were just written: trust them at once
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "template.yaml").write_text(INLINE_TEMPLATE)
+    (root / "plain.yaml").write_text(INLINE_TEMPLATE.replace("InlineCode", "CodeUri"))
+    (root / "handler.py").write_text("def handler(event, context):\n    return 1\n")
+
+    def lint(cache=True):
+        cfg = load_config(find_config_file(str(root)), start=str(root), rule_options=all_options(), overrides={"select": ["ALL"]})
+        res = Linter(cfg, cwd=str(root), cache=cache).lint([str(root)])
+        return sorted((d.path, d.code, d.line) for d in res.diagnostics)
+
+    first = lint()
+    assert ("template.yaml", "SLS201", 10) in first
+    __import__("time").sleep(0.01)
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def spy(file, *a, **k):
+        if k.get("encoding") == "utf-8-sig":
+            opened.append(os.path.basename(str(file)))
+        return real_open(file, *a, **k)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    assert lint() == first
+    assert "handler.py" not in opened and "plain.yaml" not in opened, opened
+    # the same files, now with inline code: read again and analysed
+    (root / "plain.yaml").write_text(INLINE_TEMPLATE)
+    (root / "handler.py").write_text("def handler(event, context):\n    return 1\n\n# not a ZipFile: only a marker\n")
+    now = lint()
+    assert ("plain.yaml", "SLS201", 10) in now and now == lint(cache=False)
