@@ -291,14 +291,27 @@ def expand(root: str, files: list[SourceFile], checked: set[str], overlay: Mappi
     body, and ``attach(analysis)`` that makes the analysis report their findings in the
     enclosing files."""
 
+    memo = cache if callable(getattr(cache, "trusted_memo", None)) else None
+
     def text_of(path: str) -> str | None:
         if path in overlay:
             return overlay[path]
+        full = os.path.join(root, *path.split("/"))
+        status = None
+        if memo is not None:  # a warm run reads no file that had no marker and is unchanged since
+            from .cache import file_status
+
+            status = file_status(full)
+            if memo.trusted_memo("inline-marker", path, status) is False:
+                return None  # find_inline skips a file without text as it skips one without a marker
         try:
-            with open(os.path.join(root, *path.split("/")), encoding="utf-8-sig") as fh:
-                return fh.read()
+            with open(full, encoding="utf-8-sig") as fh:
+                text = fh.read()
         except (OSError, UnicodeDecodeError):
             return None
+        if memo is not None and not overlay:  # a run with in-memory texts writes no cache
+            memo.record_memo("inline-marker", path, status, any(m in text for m in _MARKERS))
+        return text
 
     modules = find_inline(files, text_of, cache)
     if not modules:
