@@ -250,6 +250,26 @@ class Facts:
     digests: dict = field(default_factory=dict)  # path -> digest of the facts that file sees
 
 
+class _StoredFacts(Facts):
+    """Facts read back from the result cache. ``reach`` and ``project_raw`` are needed only
+    when a file is analysed again, so they are decoded on first use (a warm run over an
+    unchanged tree never decodes them); a part that cannot be read back means rebuilding."""
+
+    def __init__(self, parts: Mapping[str, Any], project: Any, deps: dict, digests: dict, rebuild: Any):
+        self.project, self.deps, self.digests = project, deps, digests
+        self._parts, self._rebuild = parts, rebuild
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in ("reach", "project_raw"):
+            raise AttributeError(name)
+        try:
+            value = self._parts[name]
+        except KeyError:  # a damaged cache entry: compute the facts again
+            value = getattr(self._rebuild(), name)
+        setattr(self, name, value)
+        return value
+
+
 class _GCTuning:
     """Collector settings for one engine run (re-entrant; the LSP and the API benefit too).
 
@@ -401,7 +421,7 @@ class Analysis:
         if not value:
             return None
         try:
-            facts = Facts(value["project"], value["reach"], value["project_raw"], value["deps"], value["digests"])
+            facts = _StoredFacts(value, value["project"], value["deps"], value["digests"], self._build_facts)
         except (KeyError, TypeError):
             return None
         self._cached_facts = facts
@@ -912,8 +932,12 @@ class Linter:
         return common if os.path.isdir(common) else os.path.dirname(common)
 
     def display(self, root: str, path: str) -> str:
-        rel = os.path.relpath(os.path.join(root, *path.split("/")), self.cwd)
-        return rel.replace(os.sep, "/")
+        key = (root, path, self.cwd)  # memoised: called per finding (os.path.relpath ~10 us)
+        memo = self.__dict__.setdefault("_display_memo", {})
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = os.path.relpath(os.path.join(root, *path.split("/")), self.cwd).replace(os.sep, "/")
+        return found
 
     def _collect(self, paths: Sequence[str], stdin_path: str | None):
         from .discovery import discover
