@@ -179,7 +179,8 @@ def test_stored_parts_decode_lazily_and_damage_is_a_miss():
     assert sorted(parts) == ["a", "b", "c"] and len(parts) == 3
 
 
-def test_damaged_facts_part_rebuilds_the_facts(tmp_path):
+@pytest.mark.parametrize("part", ["project", "reach", "project_raw", "digests"])
+def test_damaged_facts_part_rebuilds_the_facts(tmp_path, part):
     from sls_lint.config import find_config_file
     from sls_lint.engine import Linter
 
@@ -199,10 +200,16 @@ def test_damaged_facts_part_rebuilds_the_facts(tmp_path):
     (path,) = (root / ".sls-lint-cache").glob("*.cache")
     data = cache_mod._read_payload(str(path))
     for entry in data["facts"].values():
-        entry["parts"]["project"] = "[damaged"
+        entry["parts"][part] = "[damaged"
     cache_mod._write_payload(str(path), data)
     again, _hits = lint()
     assert again == cold == lint(cache=False)[0]
+    # reach and project_raw are decoded only when a file is analysed again: drop the stored
+    # results of every file (the facts stay valid) so that each one is
+    data["files"].clear()
+    cache_mod._write_payload(str(path), data)
+    again, hits = lint()
+    assert again == cold and hits == 0
 
 
 def test_unreadable_cache_files_are_ignored(tmp_path):
