@@ -785,6 +785,10 @@ class _PatternMatcher:
                 if core is not None and ("/" in core.replace("[^/]", "") or core == ""):
                     core = None
             if core is None:
+                if not src.startswith("^"):
+                    # pathspec searches: `*`, `**`, `**/*` compile to `.`, `*/` to `/`. Matched
+                    # whole here, so they get their search meaning (any name; any folder)
+                    src = f"(?s:.*?)(?:{src})(?s:.*)"
                 paths.append((idx, src))
                 continue
             literal = re.sub(r"\\(.)", r"\1", core)

@@ -382,3 +382,39 @@ def test_warm_run_reads_no_file_without_inline_code_and_sees_new_inline_code(tmp
     (root / "handler.py").write_text("def handler(event, context):\n    return 1\n\n# not a ZipFile: only a marker\n")
     now = lint()
     assert ("plain.yaml", "SLS201", 10) in now and now == lint(cache=False)
+
+
+# --------------------------------------------------------------------------- gitignore matching
+_PATTERN_PARTS = ["*", "**", "a", "b", "?", "*.py", "[ab]", "x*"]
+_PATTERN = st.builds(
+    lambda lead, parts, trail: lead + "/".join(parts) + trail,
+    st.sampled_from(["", "/", "**/"]), st.lists(st.sampled_from(_PATTERN_PARTS), min_size=1, max_size=3), st.sampled_from(["", "/", "/**"]),
+)
+_PATH = st.lists(st.sampled_from(["a", "b", "x1", "c.py", "ab", "xa.py"]), min_size=1, max_size=4).map("/".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PATTERN, min_size=1, max_size=3), _PATH)
+def test_pattern_matcher_agrees_with_pathspec_without_negation(lines, path):
+    """With no `!` pattern, git's "a folder's exclusion covers its contents" and pathspec's
+    search over the whole path agree: the matcher (one regex per group, fullmatch) must too.
+    (`*` compiles to `.` in pathspec: matched whole, it used to cover one-letter names only.)"""
+    import pathspec
+
+    from sls_lint.config import _PatternMatcher
+
+    assert _PatternMatcher(lines).matches_path(path) == pathspec.GitIgnoreSpec.from_lines(lines).match_file(path), (lines, path)
+
+
+def test_star_gitignore_ignores_everything_below_it(tmp_path):
+    from sls_lint.config import Config
+    from sls_lint.discovery import discover
+
+    (tmp_path / "app.py").write_text("x = 1\n")
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / ".gitignore").write_text("# created by venv\n*\n")
+    (tmp_path / "env" / "tool.py").write_text("x = 1\n")
+    (tmp_path / "env" / "lib").mkdir()
+    (tmp_path / "env" / "lib" / "mod.py").write_text("x = 1\n")
+    found = discover([str(tmp_path)], Config(path=None, root=str(tmp_path)), root=str(tmp_path))
+    assert [f.path for f in found.files] == ["app.py"]
