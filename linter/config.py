@@ -760,21 +760,14 @@ class _PatternMatcher:
     _DIR_ONLY = "(?P<ps_d>/)"
 
     def __init__(self, lines: Sequence[str]) -> None:
-        import pathspec
-
-        spec = pathspec.GitIgnoreSpec.from_lines(list(lines))
         literals: dict[str, list[tuple[int, bool]]] = {}
         globs: list[tuple[int, str]] = []
         dir_globs: list[tuple[int, str]] = []
         paths: list[tuple[int, str]] = []
         include: list[bool] = []
-        for pat in spec.patterns:
-            regex = getattr(pat, "regex", None)
-            if regex is None or pat.include is None:
-                continue
+        for src, included in _compiled_patterns(lines):
             idx = len(include)
-            include.append(bool(pat.include))
-            src = regex.pattern
+            include.append(included)
             core, dir_only = None, False
             if src.startswith(self._ANY_DEPTH):
                 rest = src[len(self._ANY_DEPTH):]
@@ -847,6 +840,34 @@ class _PatternMatcher:
             if self.match("/".join(parts[:i]), True):
                 return True
         return bool(self.match(rel, False))
+
+
+_SIMPLE_NAME = re.compile(r"[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*/?")
+
+
+def _compiled_patterns(lines: Sequence[str]) -> list[tuple[str, bool]]:
+    """(regex source, include) of each pattern line, as pathspec's GitIgnoreSpec compiles them.
+    Lists made only of comments, blank lines, ``*`` and plain names (``node_modules``,
+    ``.venv``, ``build/``; every default exclude) are compiled here: importing pathspec costs
+    ~15 ms of start-up. Anything else goes to pathspec (tests/test_warm_path.py checks both
+    give the same matcher)."""
+    out: list[tuple[str, bool]] = []
+    for line in lines:
+        if line == "" or line.startswith("#"):
+            continue
+        if line == "*":
+            out.append((".", True))
+        elif _SIMPLE_NAME.fullmatch(line):
+            name, slash = (line[:-1], True) if line.endswith("/") else (line, False)
+            out.append((_PatternMatcher._ANY_DEPTH + re.escape(name) + (_PatternMatcher._DIR_ONLY if slash else _PatternMatcher._FILE_OR_DIR), True))
+        else:
+            break
+    else:
+        return out
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(list(lines))
+    return [(p.regex.pattern, bool(p.include)) for p in spec.patterns if getattr(p, "regex", None) is not None and p.include is not None]
 
 
 # ---------------------------------------------------------------------------------------------

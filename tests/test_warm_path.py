@@ -418,3 +418,35 @@ def test_star_gitignore_ignores_everything_below_it(tmp_path):
     (tmp_path / "env" / "lib" / "mod.py").write_text("x = 1\n")
     found = discover([str(tmp_path)], Config(path=None, root=str(tmp_path)), root=str(tmp_path))
     assert [f.path for f in found.files] == ["app.py"]
+
+
+_SIMPLE_LINES = st.lists(st.sampled_from(["", "# c", "#", "*", ".git", "node_modules", "build/", "a.b-c_d", ".venv", "x", "x/", "...a", "a..", "_"]), max_size=6)
+_ANY_LINES = st.lists(st.sampled_from(["", "# c", "*", "build/", "x", "!x", "*.py", "a/b", "/a", " ", "x ", "\\\\#x", ".", "..", "...", "./", "**", "a\\\\ ", "\\t"]), max_size=5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SIMPLE_LINES | _ANY_LINES)
+def test_patterns_compiled_without_pathspec_match_pathspecs(lines):
+    import pathspec
+
+    from sls_lint.config import _compiled_patterns
+
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    want = [(p.regex.pattern, bool(p.include)) for p in spec.patterns if p.regex is not None and p.include is not None]
+    got = _compiled_patterns(lines)
+    assert [inc for _, inc in got] == [inc for _, inc in want]
+    for (mine, _), (ref, _) in zip(got, want):  # the same language (pathspec escapes more characters)
+        assert re.sub(r"\\\\(.)", r"\\1", mine) == re.sub(r"\\\\(.)", r"\\1", ref), (lines, mine, ref)
+
+
+def test_default_excludes_need_no_pathspec():
+    script = (
+        "import sys\n"
+        "from sls_lint.config import Config, _PatternMatcher, DEFAULT_EXCLUDE\n"
+        "m = _PatternMatcher(list(DEFAULT_EXCLUDE) + ['# sls-lint cache', '*', 'build/'])\n"
+        "assert m.match('node_modules', True) and m.match('a/x.py', False) and 'pathspec' not in sys.modules\n"
+        "_PatternMatcher(['*.py'])\n"
+        "assert 'pathspec' in sys.modules\n"
+    )
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
