@@ -121,3 +121,24 @@ def test_memo_runs_match_fresh_runs_for_the_helper_buffer(tmp_path):
         (tmp_path / "app.py").write_text(disk_app)
         for text in (LIB, LIB + "# x\n", LIB.replace("'s3'", "'sqs'")):
             assert _lint(tmp_path, text, memo, path=lib) == _lint(tmp_path, text, path=lib)
+
+
+def test_a_long_session_keeps_no_old_analysis_alive(tmp_path):
+    # a language server lints thousands of times: once collected, nothing of an earlier lint may
+    # survive but the memo's models (one per module as it is now); SLS501/SLS502 (import costs)
+    # run on every lint here
+    import gc
+    import weakref
+
+    _project(tmp_path)
+    memo = _ParseMemo()
+    seen: dict[int, weakref.ref] = {}
+    for i in range(6):
+        _lint(tmp_path, APP + "#" * i, memo)
+        for outcome in memo.values():
+            if outcome.model is not None:
+                seen.setdefault(id(outcome.model), weakref.ref(outcome.model))
+    kept = {id(o.model) for o in memo.values()}
+    gc.collect()
+    leaked = [r() for key, r in seen.items() if key not in kept and r() is not None]
+    assert len(seen) > len(kept) and leaked == []
