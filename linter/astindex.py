@@ -2,7 +2,9 @@
 
 :func:`nodes_of` returns the nodes of a type in exactly the order ``ast.walk(model.tree)`` yields
 them (breadth first, children in field order), so code that used to filter ``ast.walk`` gets the
-same nodes in the same order without walking the whole tree again. The index is built once per
+same nodes in the same order without walking the whole tree again. The shared traversal leaves
+out the leaves without fields (expression contexts ``Load``/``Store``/``Del`` and operators:
+shared singletons no rule looks at); every other node is there, in ``ast.walk`` order. The index is built once per
 :class:`~sls_lint.semantic.ModuleModel` (on first use) and dropped with the model.
 """
 from __future__ import annotations
@@ -11,7 +13,10 @@ import ast
 from typing import Any
 
 _AST = ast.AST
-_FIELDS: dict[type, tuple[str, ...]] = {}
+# node classes without fields (contexts, operators): never queued
+_LEAVES = frozenset(t for t in vars(ast).values() if isinstance(t, type) and issubclass(t, ast.AST) and not t._fields)
+# node type -> the fields that can hold child nodes (Name and Constant: none but a context leaf)
+_FIELDS: dict[type, tuple[str, ...]] = {ast.Name: (), ast.Constant: ()}
 
 
 def build(tree: ast.AST) -> dict[type, list[ast.AST]]:
@@ -21,8 +26,9 @@ def build(tree: ast.AST) -> dict[type, list[ast.AST]]:
 
 
 def walk_list(tree: ast.AST) -> list[ast.AST]:
-    """Every node under ``tree`` in exactly ``ast.walk``'s order, computed once per tree (the
-    engine's rule dispatch, the project model and :func:`nodes_of` share it). Do not mutate."""
+    """Every node under ``tree`` in exactly ``ast.walk``'s order, except the field-less leaves
+    (contexts, operators), computed once per tree (the engine's rule dispatch, the project model
+    and :func:`nodes_of` share it). Do not mutate."""
     return _walk(tree)[0]
 
 
@@ -34,6 +40,7 @@ def _walk(tree: ast.AST) -> tuple[list[ast.AST], dict[type, list[ast.AST]]]:
     push = queue.append
     by_type: dict[type, list[ast.AST]] = {}
     fields_of = _FIELDS
+    leaves = _LEAVES
     for node in queue:  # the list grows while it is read: breadth first
         t = type(node)
         bucket = by_type.get(t)
@@ -50,10 +57,11 @@ def _walk(tree: ast.AST) -> tuple[list[ast.AST], dict[type, list[ast.AST]]]:
             except AttributeError:
                 continue
             if isinstance(value, _AST):
-                push(value)
+                if value.__class__ not in leaves:
+                    push(value)
             elif isinstance(value, list):
                 for item in value:
-                    if isinstance(item, _AST):
+                    if isinstance(item, _AST) and item.__class__ not in leaves:
                         push(item)
     # kept on the tree itself: dropped with it, and a re-parsed (fixed) module gets a new one
     tree.__dict__["_sls_walk"] = result = (queue, by_type)

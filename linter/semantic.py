@@ -29,6 +29,8 @@ _SPECIAL_NODES = frozenset(
 _NO_CHILDREN = frozenset(
     t for t in vars(ast).values() if isinstance(t, type) and issubclass(t, (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)) and not t._fields
 )
+# nodes whose only child nodes are leaves: nothing below them to visit
+_TERMINAL = frozenset({ast.Name, ast.Constant, *_NO_CHILDREN})
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 BUILTINS = frozenset(dir(builtins))
 
@@ -116,21 +118,30 @@ class ModuleModel:
 
     def _visit_block(self, node: ast.AST, scope: Scope, func: FunctionInfo | None, prefix: str, in_tc: bool = False) -> None:
         # ast.iter_child_nodes inlined (this runs for every node of every module)
+        # leaves (expression contexts, operators) are shared singletons with no children: they
+        # are skipped here (no call, no parent entry); Name and Constant get a parent, no call
         parents = self.parents
         visit = self._visit
+        leaves = _NO_CHILDREN
+        terminal = _TERMINAL
         for name in node._fields:
             try:
                 value = getattr(node, name)
             except AttributeError:
                 continue
             if isinstance(value, _AST):
+                t = value.__class__
+                if t in leaves:
+                    continue
                 parents[value] = node
-                visit(value, scope, func, prefix, in_tc)
+                if t not in terminal:
+                    visit(value, scope, func, prefix, in_tc)
             elif isinstance(value, list):
                 for child in value:
                     if isinstance(child, _AST):
                         parents[child] = node
-                        visit(child, scope, func, prefix, in_tc)
+                        if child.__class__ not in terminal:
+                            visit(child, scope, func, prefix, in_tc)
 
     def _bind(self, scope: Scope, name: str, node: ast.AST) -> None:
         target = self.module_scope if name in scope.globals else scope
