@@ -142,3 +142,61 @@ def test_a_long_session_keeps_no_old_analysis_alive(tmp_path):
     gc.collect()
     leaked = [r() for key, r in seen.items() if key not in kept and r() is not None]
     assert len(seen) > len(kept) and leaked == []
+
+
+class _Cycle:
+    def __init__(self):
+        self.me = self
+
+
+@pytest.mark.parametrize("overdue", [True, False])
+def test_server_collects_the_runs_garbage(monkeypatch, overdue):
+    # the engine's garbage is cyclic and lands in the oldest generation: the server collects it
+    # when idle (GC_IDLE_S) or at once when GC_EVERY_LINTS lints have passed without one
+    import asyncio
+    import gc
+    import weakref
+
+    from sls_lint import lsp
+
+    monkeypatch.setattr(lsp, "GC_IDLE_S", 0.05)
+    server = lsp.SlsLintServer()
+
+    async def scenario():
+        cycle = _Cycle()
+        ref = weakref.ref(cycle)
+        del cycle
+        server.lints_since_gc = lsp.GC_EVERY_LINTS if overdue else 1
+        server.arm_gc()
+        for _ in range(400):  # until collected (bounded: 20 s)
+            if ref() is None:
+                break
+            await asyncio.sleep(0.05)
+        return ref() is None
+
+    enabled = gc.isenabled()
+    gc.disable()  # only an explicit collection frees the cycle
+    try:
+        assert asyncio.run(scenario())
+    finally:
+        if enabled:
+            gc.enable()
+    assert server.lints_since_gc == 0
+
+
+def test_server_does_not_collect_without_lints(monkeypatch):
+    import asyncio
+
+    from sls_lint import lsp
+
+    calls = []
+    monkeypatch.setattr(lsp.gc, "collect", lambda *a: calls.append(a) or 0)
+    monkeypatch.setattr(lsp, "GC_IDLE_S", 0.01)
+    server = lsp.SlsLintServer()
+
+    async def scenario():
+        server.arm_gc()
+        await asyncio.sleep(0.1)
+
+    asyncio.run(scenario())
+    assert calls == []
