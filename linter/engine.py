@@ -234,6 +234,10 @@ class _TrackingIndex(ProjectIndex):
             self._analysis._touch(path)
         return super().summary(path)
 
+    def touch_many(self, paths: Iterable[str]) -> None:
+        for rec in self._analysis._recorders:
+            rec.update(paths)
+
     def source(self, path: str) -> str | None:
         """The module's text from the store (recorded as read; nothing parsed)."""
         return self._analysis.store.text(path) if path in self.paths else None
@@ -936,7 +940,10 @@ class Linter:
         memo = self.__dict__.setdefault("_display_memo", {})
         found = memo.get(key)
         if found is None:
-            found = memo[key] = os.path.relpath(os.path.join(root, *path.split("/")), self.cwd).replace(os.sep, "/")
+            if root == self.cwd and os.sep == "/" and ".." not in path.split("/") and posixpath.normpath(path) == path and not path.startswith("/"):
+                found = memo[key] = path  # what relpath gives for a clean path below the cwd
+            else:
+                found = memo[key] = os.path.relpath(os.path.join(root, *path.split("/")), self.cwd).replace(os.sep, "/")
         return found
 
     def _collect(self, paths: Sequence[str], stdin_path: str | None):
