@@ -450,3 +450,16 @@ def test_default_excludes_need_no_pathspec():
     )
     p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b.py", "..", ".", "", "x y", "/", "é"]), min_size=1, max_size=4).map("/".join), st.sampled_from(["/w/p", "/", "/w/p/", "/w"]))
+def test_display_path_equals_relpath(path, cwd):
+    from sls_lint.engine import Linter
+
+    linter = Linter.__new__(Linter)
+    linter.cwd = os.path.abspath(cwd)
+    for root in (linter.cwd, "/w", "/w/p/q"):
+        want = os.path.relpath(os.path.join(root, *path.split("/")), linter.cwd).replace(os.sep, "/")
+        assert linter.display(root, path) == want
+        assert linter.display(root, path) == want  # memoised
