@@ -1,7 +1,8 @@
 """``sls-lint lsp``: the language server (pygls), a thin shell over :class:`sls_lint.engine.Linter`.
 
 * Diagnostics on open and save (at once) and on change (debounced: ``debounce_ms`` in the
-  initialization options, default 300), for Python files and deployment files. Each buffer is
+  initialization options; by default the wait follows the cost of recent lints, 1.5x their
+  running average between 50 and 300 ms), for Python files and deployment files. Each buffer is
   linted in the context of its project: the nearest config file decides the root, the other
   files are read from disk, and every open buffer of the project is an overlay
   (``Linter.lint(overlay=..., stdin_path=...)``), so cross-file facts see unsaved edits.
@@ -27,6 +28,7 @@ import logging
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +44,9 @@ log = logging.getLogger(__name__)
 
 SOURCE = "sls-lint"
 FIX_ALL_KIND = "source.fixAll.sls-lint"
-DEFAULT_DEBOUNCE_MS = 300
+DEFAULT_DEBOUNCE_MS = 300  # the longest wait of the adaptive debounce (and before any lint was timed)
+MIN_DEBOUNCE_MS = 50
+DEBOUNCE_FACTOR = 1.5  # adaptive debounce: this many times the recent lint cost
 # The engine's runs leave cyclic garbage (each lint's models and indexes) in the oldest
 # generation, which CPython collects only rarely: the server collects it itself, once it has
 # been idle for GC_IDLE_S, and at the latest after GC_EVERY_LINTS lints (~3 MB of garbage each on
@@ -94,7 +98,8 @@ class _Linted:
 class SlsLintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
-        self.debounce_s = DEFAULT_DEBOUNCE_MS / 1000
+        self.debounce_s: float | None = None  # None: adaptive (see change_delay); else debounce_ms
+        self.lint_cost_s: float | None = None  # running average of recent lints' wall time
         self.results: dict[str, _Linted] = {}
         self._pending: dict[str, asyncio.Task] = {}
         self._configs: dict[str | None, tuple[tuple, Any]] = {}
@@ -165,13 +170,31 @@ class SlsLintServer(LanguageServer):
             memo = self._memos.setdefault(root, _ParseMemo())
             linter.parse_memo = memo
             self.lints_since_gc += 1
+            t0 = time.perf_counter()
             try:
                 result = linter.fix([], overlay=overlay, stdin_path=path, apply=apply, unsafe=False)
             except BaseException:
                 memo.used = set()  # keep the memo as it was: a failed lint used only part of it
                 raise
             memo.prune()
+            if not apply:
+                self.note_lint_cost(time.perf_counter() - t0)
         return result, path, text
+
+    def note_lint_cost(self, seconds: float) -> None:
+        old = self.lint_cost_s
+        self.lint_cost_s = seconds if old is None else 0.7 * old + 0.3 * seconds
+
+    def change_delay(self) -> float:
+        """How long a change waits before it is linted: ``debounce_ms`` when the client set it;
+        else DEBOUNCE_FACTOR x the recent lint cost, between MIN_DEBOUNCE_MS and
+        DEFAULT_DEBOUNCE_MS (a fast project is linted soon after a pause in typing, a slow one
+        is not re-linted for every keystroke it cannot keep up with)."""
+        if self.debounce_s is not None:
+            return self.debounce_s
+        if self.lint_cost_s is None:
+            return DEFAULT_DEBOUNCE_MS / 1000
+        return min(DEFAULT_DEBOUNCE_MS / 1000, max(MIN_DEBOUNCE_MS / 1000, DEBOUNCE_FACTOR * self.lint_cost_s))
 
     def collect_garbage(self) -> None:
         """A full collection, between lints (blocking: run it off the event loop)."""
@@ -267,7 +290,7 @@ class SlsLintServer(LanguageServer):
         root = root if root is not None else self._roots.get(uri)
         for other in list(self.workspace.text_documents):
             if other != uri and self._same_project(other, root):
-                self.schedule(other, self.debounce_s, cascade=False, dependent=True)
+                self.schedule(other, self.change_delay(), cascade=False, dependent=True)
 
     def forget_closed_projects(self) -> None:
         """Drop the parse memo of every project with no open document left."""
@@ -401,10 +424,11 @@ def create_server() -> SlsLintServer:
     @server.feature(types.INITIALIZE)
     def initialize(ls: SlsLintServer, params: types.InitializeParams) -> None:
         opts = params.initialization_options if isinstance(params.initialization_options, dict) else {}
-        try:
-            ls.debounce_s = max(0.0, float(opts.get("debounce_ms", DEFAULT_DEBOUNCE_MS)) / 1000)
-        except (TypeError, ValueError):
-            pass
+        if opts.get("debounce_ms") is not None:
+            try:
+                ls.debounce_s = max(0.0, float(opts["debounce_ms"]) / 1000)
+            except (TypeError, ValueError):
+                pass
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: SlsLintServer, params: types.InitializedParams) -> None:
@@ -433,7 +457,7 @@ def create_server() -> SlsLintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls: SlsLintServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, ls.debounce_s)
+        ls.schedule(params.text_document.uri, ls.change_delay())
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: SlsLintServer, params: types.DidSaveTextDocumentParams) -> None:

@@ -101,7 +101,8 @@ class Client:
 
     def start(self, root: Path, debounce_ms=50, watch=True):
         caps = {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": watch}}, "textDocument": {"codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix", "source.fixAll"]}}}}}
-        result = self.request("initialize", {"processId": os.getpid(), "rootUri": uri(root), "capabilities": caps, "initializationOptions": {"debounce_ms": debounce_ms}, "workspaceFolders": [{"uri": uri(root), "name": "w"}]})
+        opts = {} if debounce_ms is None else {"debounce_ms": debounce_ms}
+        result = self.request("initialize", {"processId": os.getpid(), "rootUri": uri(root), "capabilities": caps, "initializationOptions": opts, "workspaceFolders": [{"uri": uri(root), "name": "w"}]})
         self.notify("initialized", {})
         return result
 
@@ -408,3 +409,23 @@ def test_closing_a_modified_buffer_relints_the_others_from_disk(lsp, tmp_path):
     lsp.diagnostics(uri(lib), lambda ds: "SLS101" not in _codes(ds))
     lsp.notify("textDocument/didClose", {"textDocument": {"uri": uri(app)}})  # edits discarded
     assert "SLS101" in _codes(lsp.diagnostics(uri(lib), lambda ds: "SLS101" in _codes(ds)))
+
+
+def test_default_debounce_still_coalesces_a_burst_of_edits(lsp, tmp_path):
+    # no debounce_ms: the adaptive wait (at least 50 ms) still lints only the last of a burst
+    f = tmp_path / "handler.py"
+    f.write_text("def handler(event, context):\n    return 1\n")
+    lsp.start(tmp_path, debounce_ms=None)
+    lsp.open(f)
+    assert lsp.diagnostics(uri(f)) == []
+    for v, text in enumerate(["import requests\n", "import requests\n\ndef handler(e, c):\n    pass\n", BAD], start=2):
+        _change(lsp, f, v, text)
+    got = []
+    while True:
+        msg = lsp.notes.get(timeout=TIMEOUT)
+        if msg.get("method") == "textDocument/publishDiagnostics":
+            got.append(msg["params"])
+            if msg["params"]["version"] == 4:
+                break
+    assert [p["version"] for p in got] == [4]
+    assert [d["code"] for d in got[0]["diagnostics"]] == ["SLS201"]

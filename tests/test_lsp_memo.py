@@ -200,3 +200,20 @@ def test_server_does_not_collect_without_lints(monkeypatch):
 
     asyncio.run(scenario())
     assert calls == []
+
+
+def test_change_delay_follows_the_lint_cost_within_bounds():
+    from sls_lint import lsp
+
+    server = lsp.SlsLintServer()
+    assert server.change_delay() == lsp.DEFAULT_DEBOUNCE_MS / 1000  # nothing timed yet
+    server.note_lint_cost(0.004)
+    assert server.change_delay() == lsp.MIN_DEBOUNCE_MS / 1000
+    for _ in range(30):
+        server.note_lint_cost(0.1)
+    assert abs(server.change_delay() - lsp.DEBOUNCE_FACTOR * 0.1) < 0.005
+    for _ in range(30):
+        server.note_lint_cost(2.0)
+    assert server.change_delay() == lsp.DEFAULT_DEBOUNCE_MS / 1000
+    server.debounce_s = 0.0  # the client's debounce_ms wins
+    assert server.change_delay() == 0.0
