@@ -184,6 +184,10 @@ class ProjectIndex:
             self._models[path] = self._load(path) if path in self.paths else None
         return self._models[path]
 
+    def touch_many(self, paths: Iterable[str]) -> None:
+        """Record that the current result depends on ``paths`` (the engine's index records cache
+        dependencies; here nothing)."""
+
     def source(self, path: str) -> str | None:
         """The text of a project module without parsing it when the caller can read it (the
         engine's index reads its store), else the loaded model's source."""

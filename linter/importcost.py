@@ -160,7 +160,10 @@ class ImportCosts:
         self._edges: dict[str, list[ImportEdge]] = {}
         self._closures: dict[int, Closure] | None = None
         self._must: dict[tuple, bool] = {}
-        self._reexports: dict[str, set[str]] | None = None  # target path -> names others take from it
+        self._by_target: dict[str, set[str]] = {}  # target path -> names absorbed modules take from it
+        self._absorbed: set[str] = set()
+        self._stems_done: set[str] = set()
+        self._relative_done = False
         self._contrib: dict[str, dict[str, set[str]]] = {}
         self._mentions: dict[str, set[str]] | None = None  # word -> modules whose text has it
         self._relative: set[str] = set()  # modules with a relative import
@@ -229,34 +232,46 @@ class ImportCosts:
         import db``, ``import pkg.db``, ``from .db import x``) unless it is a relative import of
         a package (``from . import x``), so the candidates come from a word index of the
         modules' texts (read once, never parsed for this) plus the modules with relative imports."""
-        names = self._reexports.get(path) if self._reexports is not None else None
-        if names is None:
-            if self._reexports is None:
-                self._reexports = {}
-            names = set()
-            for other in self._candidates(path):
-                names.update(self._contributions(other).get(path, ()))
-            self._reexports[path] = names
-        return names if "*" not in names else _Everything()
-
-    def _candidates(self, path: str) -> list[str]:
         if self._mentions is None:
-            mentions: dict[str, set[str]] = {}
-            relative: set[str] = set()
-            for other in sorted(self.index.paths):
-                text = self.index.source(other)
-                if not text:
-                    continue
-                for word in set(_WORDS(text)):
-                    mentions.setdefault(word, set()).add(other)
-                if _RELATIVE_IMPORT.search(text):
-                    relative.add(other)
-            self._mentions, self._relative = mentions, relative
+            self._index_words()
         base = posixpath.basename(path)
         stem = posixpath.basename(posixpath.dirname(path)) if base == "__init__.py" else base[:-3] if base.endswith(".py") else base
-        found = self._mentions.get(stem, set()) | self._relative
-        found.discard(path)
-        return sorted(found)
+        named_by = self._mentions.get(stem, set())
+        if stem not in self._stems_done:
+            self._stems_done.add(stem)
+            self._absorb(named_by)
+        if not self._relative_done:
+            self._relative_done = True
+            self._absorb(self._relative)
+        # the result depends on these modules: recorded for the cache, also when absorbed before
+        self.index.touch_many(named_by)
+        self.index.touch_many(self._relative)
+        names = self._by_target.get(path, set())
+        return names if "*" not in names else _Everything()
+
+    def _index_words(self) -> None:
+        mentions: dict[str, set[str]] = {}
+        relative: set[str] = set()
+        for other in sorted(self.index.paths):
+            text = self.index.source(other)
+            if not text:
+                continue
+            for word in set(_WORDS(text)):
+                mentions.setdefault(word, set()).add(other)
+            if _RELATIVE_IMPORT.search(text):
+                relative.add(other)
+        self._mentions, self._relative = mentions, relative
+
+    def _absorb(self, modules: Iterable[str]) -> None:
+        """Add what each of ``modules`` takes from other project modules to the by-target table
+        (each module once: any module that names a target is among its candidates, so the table
+        holds, for every target whose candidates were absorbed, exactly their contributions)."""
+        for other in sorted(modules):
+            if other in self._absorbed:
+                continue
+            self._absorbed.add(other)
+            for target, names in self._contributions(other).items():
+                self._by_target.setdefault(target, set()).update(names)
 
     def _contributions(self, other: str) -> dict[str, set[str]]:
         """What module ``other`` takes from each project module it imports: target path ->
