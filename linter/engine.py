@@ -690,12 +690,11 @@ class Analysis:
         for r in active:
             ctx.rule = r
             r.begin_module(ctx)
-        for node in walk_list(model.tree):
-            handlers = dispatch.get(type(node))
-            if handlers:
-                for r, fn in handlers:
-                    ctx.rule = r
-                    fn(node, ctx)
+        wanted = dispatch.keys()
+        for node in [n for n in walk_list(model.tree) if n.__class__ in wanted]:  # walk order kept
+            for r, fn in dispatch[node.__class__]:
+                ctx.rule = r
+                fn(node, ctx)
         for r in active:
             ctx.rule = r
             r.end_module(ctx)
