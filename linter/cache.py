@@ -271,6 +271,43 @@ def file_sha(path: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=None)
+def _package_files(package: str) -> tuple[tuple[str, int, bytes], ...]:
+    """(path relative to the package folder, size, sha256) of each source and data file of
+    ``package`` (its sub-packages included), in a stable order; read once per process."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)  # its folders, without running its __init__
+    out = []
+    for base in (spec.submodule_search_locations or []) if spec is not None else []:
+        for folder, dirs, files in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith((".py", ".json", ".tsv")):
+                    full = os.path.join(folder, name)
+                    try:
+                        with open(full, "rb") as fh:
+                            data = fh.read()
+                    except OSError:
+                        continue
+                    out.append((os.path.relpath(full, base), len(data), hashlib.sha256(data).digest()))
+    return tuple(out)
+
+
+def _digest_into(h: Any, package: str) -> None:
+    for rel, size, digest in _package_files(package):
+        h.update(f"{rel}:{size}\n".encode())
+        h.update(digest)
+
+
+@lru_cache(maxsize=None)
+def package_digest(package: str) -> str:
+    """A digest of the content of every source file of one package (``sls_lint.rules``)."""
+    h = hashlib.sha256()
+    _digest_into(h, package)
+    return h.hexdigest()
+
+
 @lru_cache(maxsize=1)
 def tool_fingerprint() -> str:
     """The version plus the content of every source file of the installed package (contents,
@@ -278,29 +315,18 @@ def tool_fingerprint() -> str:
     from . import __version__
 
     h = hashlib.sha256(__version__.encode())
-    import sls_lint
-    import sls_lint.fixers
-    import sls_lint.rules
-
-    for pkg in (sls_lint, sls_lint.rules, sls_lint.fixers):
-        for base in pkg.__path__:
-            for folder, dirs, files in os.walk(base):
-                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-                for name in sorted(files):
-                    if name.endswith((".py", ".json", ".tsv")):
-                        full = os.path.join(folder, name)
-                        try:
-                            with open(full, "rb") as fh:
-                                data = fh.read()
-                        except OSError:
-                            continue
-                        h.update(f"{os.path.relpath(full, base)}:{len(data)}\n".encode())
-                        h.update(hashlib.sha256(data).digest())
+    for package in ("sls_lint", "sls_lint.rules", "sls_lint.fixers"):
+        _digest_into(h, package)
     return h.hexdigest()
 
 
 @lru_cache(maxsize=1)
 def _pin_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    from .ruleindex import indexed_pin_names
+
+    found = indexed_pin_names()  # from the rule index while it matches the rules: no import
+    if found is not None:
+        return found
     try:
         from sls_lint.rules.timeouts._pins import _LOCKS, _SPECS
 

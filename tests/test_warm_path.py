@@ -463,3 +463,65 @@ def test_display_path_equals_relpath(path, cwd):
         want = os.path.relpath(os.path.join(root, *path.split("/")), linter.cwd).replace(os.sep, "/")
         assert linter.display(root, path) == want
         assert linter.display(root, path) == want  # memoised
+
+
+# --------------------------------------------------------------------------- the rule index
+def test_shipped_rule_index_is_fresh():
+    """Regenerate with `python -m sls_lint.ruleindex` (or `python -m sls_lint.docs`)."""
+    from sls_lint import ruleindex
+
+    with open(ruleindex._index_path(), encoding="utf-8") as fh:
+        shipped = json.load(fh)
+    assert shipped == json.loads(json.dumps(ruleindex.build_index())), "stale sls_lint/data/rule-index.json: run python -m sls_lint.ruleindex"
+
+
+def test_rule_index_gives_what_the_rules_give(monkeypatch):
+    import pickle
+
+    from sls_lint import ruleindex
+    from sls_lint.config import Config
+    from sls_lint.rule import all_rules
+    from sls_lint.rules.timeouts._pins import _LOCKS, _SPECS
+
+    ruleindex._index.cache_clear()
+    ruleindex.indexed_options.cache_clear()
+    assert list(ruleindex.indexed_options()) == all_options()
+    assert ruleindex.indexed_pin_names() == (tuple(_LOCKS), tuple(_SPECS)) == cache_mod._pin_names()
+    for select in (("SLS",), ("SLS2", "SLS101"), ("ALL",)):
+        cfg = Config(path=None, root="/", select=select, ignore=("SLS201",))
+        enabled = [r for r in all_rules() if cfg.is_enabled(r.code)]
+        lazy = ruleindex.EnabledRules(cfg)
+        assert lazy.cache_key() == ",".join(f"{r.code}:{r.module_name}" for r in enabled)
+        assert list(lazy) == enabled and len(lazy) == len(enabled) and lazy[0] is enabled[0]
+        assert pickle.loads(pickle.dumps(lazy)) == enabled
+    # an index that does not match the installed rules is not used
+    monkeypatch.setattr(ruleindex, "rules_digest", lambda: "edited")
+    ruleindex._index.cache_clear()
+    try:
+        assert ruleindex._index()["rules-digest"] == "edited" and ruleindex._index()["rules"] == ruleindex.build_index()["rules"]
+    finally:
+        ruleindex._index.cache_clear()
+
+
+def test_warm_cli_run_imports_no_rule(tmp_path):
+    (tmp_path / "handler.py").write_text("import requests\n\ndef handler(event, context):\n    return requests.get('https://x')\n")
+    (tmp_path / "requirements.txt").write_text("redis==4.0\n")
+    script = (
+        "import sys, json, io, contextlib\n"
+        "from sls_lint.cli import cli\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        "        cli.main(['check', '.', '--select', 'ALL'], prog_name='sls-lint', standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(json.dumps([sorted(m for m in sys.modules if m.startswith('sls_lint.rules.')), out.getvalue()]))\n"
+    )
+    runs = []
+    for _ in range(2):
+        p = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        runs.append(json.loads(p.stdout.strip().splitlines()[-1]))
+    (cold_modules, cold_out), (warm_modules, warm_out) = runs
+    assert cold_modules and "SLS201" in cold_out
+    assert warm_modules == [] and warm_out == cold_out
