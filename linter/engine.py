@@ -19,6 +19,7 @@ from .callgraph import ProjectIndex, Reach
 from .config import Config
 from .core import Applicability, Diagnostic, FixIntent, Function, RunStats, Severity, SourceFile, Span
 from .rule import Rule, all_rules
+from .ruleindex import EnabledRules
 from .semantic import ModuleModel
 from .suppress import SuppressionIndex, parse_suppressions
 
@@ -372,7 +373,7 @@ class Analysis:
         self.files = files
         self.checked = checked
         self.store = store
-        self.rule_classes = list(rules)
+        self.rule_classes = rules if isinstance(rules, EnabledRules) else list(rules)  # imported when a rule runs
         self.stats = RunStats()
         self.parse_errors: dict[str, tuple[int, int, str]] = {}
         self.cache = cache
@@ -919,7 +920,7 @@ class Linter:
     ):
         self.config = config
         self.cwd = os.path.abspath(cwd or os.getcwd())
-        self.rules = list(rules) if rules is not None else [r for r in all_rules() if config.is_enabled(r.code)]
+        self.rules = list(rules) if rules is not None else EnabledRules(config)  # a warm run imports no rule module
         self._models: dict[tuple[str, str], ModuleModel | None] = {}
         self.use_cache = cache
         self.jobs = jobs if jobs else (config.jobs or os.cpu_count() or 1)
@@ -986,7 +987,8 @@ class Linter:
         from . import __version__
         from .cache import Cache
 
-        parts = [__version__, root, self.config.digest(), ",".join(f"{r.code}:{r.module_name}" for r in self.rules)]
+        rules_key = self.rules.cache_key() if isinstance(self.rules, EnabledRules) else ",".join(f"{r.code}:{r.module_name}" for r in self.rules)
+        parts = [__version__, root, self.config.digest(), rules_key]
         return Cache(self.cache_dir(root), parts)
 
     def _analysis(self, root, files, checked, overlay, cache=None) -> Analysis:
