@@ -50,11 +50,11 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 
 def _load_config(config_path: str | None, start: str, overrides: dict) -> "Config":  # type: ignore[name-defined]
     from .config import ConfigError, find_config_file, load_config
-    from .rule import all_options
+    from .ruleindex import indexed_options  # the rules' options without importing every rule
 
     try:
         path = config_path or find_config_file(start)
-        return load_config(path, start=start, rule_options=all_options(), overrides=overrides)
+        return load_config(path, start=start, rule_options=indexed_options(), overrides=overrides)
     except ConfigError as exc:
         _fail(str(exc))
 
