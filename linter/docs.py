@@ -67,3 +67,6 @@ if __name__ == "__main__":  # pragma: no cover
     target = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "rules")
     for name in write_pages(target):
         print(f"updated {name}")
+    from sls_lint.ruleindex import write_index  # the rule facts a run reads without importing the rules
+
+    write_index()
