@@ -137,6 +137,13 @@ def test_a_run_with_a_valid_config_and_options_imports_no_jsonschema(tmp_path):
     assert seen["yaml"] is False  # no YAML file in the tree: PyYAML is never needed
 
 
+def _python(script: str) -> str:
+    """Run ``script`` in a fresh interpreter (what it imports is its own); its stdout."""
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip()
+
+
 def test_yaml_is_imported_on_first_load():
     script = (
         "import sys\n"
@@ -146,9 +153,7 @@ def test_yaml_is_imported_on_first_load():
         "assert 'yaml' in sys.modules\n"
         "print(repr(r.data), r.error)\n"
     )
-    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    assert p.stdout.strip() == "{'a': Tagged(tag='!Ref', value='B'), 'b': [1, True, 1.5, None]} None"
+    assert _python(script) == "{'a': Tagged(tag='!Ref', value='B'), 'b': [1, True, 1.5, None]} None"
 
 
 # --------------------------------------------------------------------------- the cache codec
@@ -448,8 +453,7 @@ def test_default_excludes_need_no_pathspec():
         "_PatternMatcher(['*.py'])\n"
         "assert 'pathspec' in sys.modules\n"
     )
-    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
+    _python(script)
 
 
 @settings(max_examples=300, deadline=None)
