@@ -199,7 +199,15 @@ class ProjectIndex:
     def summary(self, path: str) -> ModuleSummary | None:
         if path not in self._summaries:
             m = self.model(path)
-            self._summaries[path] = ModuleSummary.of(m) if m is not None else None
+            if m is None:
+                self._summaries[path] = None
+            else:
+                # a pure function of the model: kept on it, so a model reused by a later analysis
+                # (the LSP's parse memo) comes with its summary
+                found = m.__dict__.get("_sls_summary")
+                if found is None:
+                    found = m.__dict__["_sls_summary"] = ModuleSummary.of(m)
+                self._summaries[path] = found
         return self._summaries[path]
 
     def find_module(self, dotted: str, importer: str) -> str | None:

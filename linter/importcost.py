@@ -166,7 +166,8 @@ class ImportCosts:
         self._relative_done = False
         self._contrib: dict[str, dict[str, set[str]]] = {}
         self._mentions: dict[str, set[str]] | None = None  # word -> modules whose text has it
-        self._relative: set[str] = set()  # modules with a relative import
+        self._named: dict[str, set[str]] = {}  # module name -> modules whose text can name it
+        self._relative: set[str] | None = None  # modules with a relative import
         self._loading: dict[str, list[tuple[Function, tuple[str, ...]]]] | None = None
         self._edges_by_node: dict[str, dict[int, list[ImportEdge]]] = {}
 
@@ -230,37 +231,58 @@ class ImportCosts:
         it (``*`` when some module star-imports it). Only modules that can name ``path`` are
         parsed: an import that resolves to ``pkg/db.py`` spells the word ``db`` (``from pkg
         import db``, ``import pkg.db``, ``from .db import x``) unless it is a relative import of
-        a package (``from . import x``), so the candidates come from a word index of the
-        modules' texts (read once, never parsed for this) plus the modules with relative imports."""
-        if self._mentions is None:
-            self._index_words()
+        a package (``from . import x``), so the candidates are the modules whose text has that
+        name (:meth:`_named_by`; texts are read, never parsed for this) plus the modules with
+        relative imports."""
         base = posixpath.basename(path)
         stem = posixpath.basename(posixpath.dirname(path)) if base == "__init__.py" else base[:-3] if base.endswith(".py") else base
-        named_by = self._mentions.get(stem, set())
+        named_by = self._named_by(stem)
+        relative = self._relative_modules()
         if stem not in self._stems_done:
             self._stems_done.add(stem)
             self._absorb(named_by)
         if not self._relative_done:
             self._relative_done = True
-            self._absorb(self._relative)
+            self._absorb(relative)
         # the result depends on these modules: recorded for the cache, also when absorbed before
         self.index.touch_many(named_by)
-        self.index.touch_many(self._relative)
+        self.index.touch_many(relative)
         names = self._by_target.get(path, set())
         return names if "*" not in names else _Everything()
 
+    def _named_by(self, stem: str) -> set[str]:
+        """The modules whose text can name a module called ``stem`` (a superset of those that
+        do). The first few names are looked up by substring (an editor's lint asks about one
+        file); past that, a word index of every module's text answers (a whole-project run)."""
+        found = self._named.get(stem)
+        if found is None:
+            if self._mentions is None and len(self._named) >= _SUBSTRING_LOOKUPS:
+                self._index_words()
+            if self._mentions is not None:
+                found = self._mentions.get(stem, set())
+            else:
+                found = set()
+                for other in self.index.paths:
+                    text = self.index.source(other)
+                    if text and stem in text:
+                        found.add(other)
+            self._named[stem] = found
+        return found
+
+    def _relative_modules(self) -> set[str]:
+        if self._relative is None:
+            self._relative = {p for p in self.index.paths if _RELATIVE_IMPORT.search(self.index.source(p) or "")}
+        return self._relative
+
     def _index_words(self) -> None:
         mentions: dict[str, set[str]] = {}
-        relative: set[str] = set()
         for other in sorted(self.index.paths):
             text = self.index.source(other)
             if not text:
                 continue
             for word in set(_WORDS(text)):
                 mentions.setdefault(word, set()).add(other)
-            if _RELATIVE_IMPORT.search(text):
-                relative.add(other)
-        self._mentions, self._relative = mentions, relative
+        self._mentions = mentions
 
     def _absorb(self, modules: Iterable[str]) -> None:
         """Add what each of ``modules`` takes from other project modules to the by-target table
@@ -425,7 +447,8 @@ def _splitlines_no_ff(source: str) -> list[str]:
 
 
 _WORDS = re.compile(r"\w+").findall
-_RELATIVE_IMPORT = re.compile(r"\bfrom[\s\\]+\.")  # a superset: also inside strings and comments
+_SUBSTRING_LOOKUPS = 8  # module names looked up by substring before the word index is built
+_RELATIVE_IMPORT = re.compile(r"from[\s\\]+\.")  # a superset (also `xfrom .`, strings, comments); no \b: the literal prefix makes the search fast
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 

@@ -217,3 +217,34 @@ def test_change_delay_follows_the_lint_cost_within_bounds():
     assert server.change_delay() == lsp.DEFAULT_DEBOUNCE_MS / 1000
     server.debounce_s = 0.0  # the client's debounce_ms wins
     assert server.change_delay() == 0.0
+
+
+def test_derived_module_facts_are_reused_with_the_memo(tmp_path, monkeypatch):
+    """Module summaries (call graph) and the project model's ModuleInfo are pure functions of
+    a parsed module: a module served from the memo comes with them, so a keystroke rebuilds
+    them only for the edited buffer; results stay those of fresh runs."""
+    from sls_lint import callgraph
+    from sls_lint.project import pyast
+
+    built: list[str] = []
+    real_of = callgraph.ModuleSummary.of.__func__
+    real_info = pyast.ModuleInfo.__init__
+
+    def counting_of(cls, model):
+        built.append(("summary", model.path))
+        return real_of(cls, model)
+
+    def counting_info(self, path, tree):
+        built.append(("info", path))
+        real_info(self, path, tree)
+
+    monkeypatch.setattr(callgraph.ModuleSummary, "of", classmethod(counting_of))
+    monkeypatch.setattr(pyast.ModuleInfo, "__init__", counting_info)
+    _project(tmp_path)
+    memo = _ParseMemo()
+    _lint(tmp_path, APP, memo)
+    assert ("summary", "lib.py") in built and ("info", "app.py") in built
+    built.clear()
+    found = _lint(tmp_path, EDITS[1], memo)
+    assert built and all(path == "app.py" for _kind, path in built), built
+    assert found == _lint(tmp_path, EDITS[1])

@@ -115,7 +115,8 @@ def test_prefilter_tokens_are_exactly_substring_checks():
     check()
 
 
-def test_reexported_parses_only_modules_that_can_name_the_target():
+@pytest.mark.parametrize("lookups", [0, 8], ids=["word-index", "substring"])
+def test_reexported_parses_only_modules_that_can_name_the_target(lookups, monkeypatch):
     """importcost.reexported used to parse every module of the project (in every worker); it
     now parses only the modules whose text has the target's name as a word, or a relative
     import, and finds the same names."""
@@ -127,7 +128,7 @@ def test_reexported_parses_only_modules_that_can_name_the_target():
         "pkg/sub/__init__.py": "",
         "pkg/sub/use.py": "from .. import connect as c\nfrom ..db import SESSION\n",
         "app.py": "import pkg.db\nimport pkg.db as d2\nprint(pkg.db.SESSION, d2.connect)\nfrom pkg import *\n",
-        "other.py": "x = 'dbx'\n",  # the substring is no import of db
+        "other.py": "x = 'dbx'\n",  # the substring is no import of db (parsed by the substring lookup only)
     }
     files.update({f"unrelated{i}.py": f"import json\nVALUE_{i} = json.dumps({i})\n" for i in range(20)})
     loaded = []
@@ -137,8 +138,10 @@ def test_reexported_parses_only_modules_that_can_name_the_target():
         text = files[path]
         return ModuleModel(path, text, ast.parse(text))
 
+    monkeypatch.setattr(importcost, "_SUBSTRING_LOOKUPS", lookups)
     costs = importcost.ImportCosts(ProjectIndex(list(files), load, files.get), [], {})
     assert costs.reexported("pkg/db.py") == {"connect", "SESSION"}
-    assert "other.py" not in loaded and not any(p.startswith("unrelated") for p in loaded)
+    assert not any(p.startswith("unrelated") for p in loaded)
+    assert ("other.py" in loaded) == (lookups > 0)
     assert isinstance(costs.reexported("pkg/__init__.py"), importcost._Everything)  # app.py star-imports pkg
     assert costs.reexported("app.py") == set()

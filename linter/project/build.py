@@ -129,7 +129,14 @@ class Context:
                 tree = self.trees[path] if path in self.trees else None
             except KeyError:
                 tree = None
-            self._infos[path] = ModuleInfo(path, tree) if isinstance(tree, ast.Module) else None
+            info = None
+            if isinstance(tree, ast.Module):
+                # a pure function of (path, tree): kept on the tree, so a tree reused by a later
+                # analysis (the LSP's parse memo) comes with it
+                info = tree.__dict__.get("_sls_info")
+                if info is None or info.path != path:
+                    info = tree.__dict__["_sls_info"] = ModuleInfo(path, tree)
+            self._infos[path] = info
         return self._infos[path]
 
     def resolve_module(self, base_dir: str, module: str) -> str | None:

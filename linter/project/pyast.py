@@ -120,6 +120,12 @@ class ModuleInfo:
 
     def app_facts(self, callable_name: str | None) -> tuple[tuple[str, Any], ...]:
         """("app", var) / ("wraps_app", var) / ("framework", name) for an app-object callable."""
+        memo = self.__dict__.setdefault("_app_facts_memo", {})
+        if callable_name not in memo:
+            memo[callable_name] = self._app_facts(callable_name)
+        return memo[callable_name]
+
+    def _app_facts(self, callable_name: str | None) -> tuple[tuple[str, Any], ...]:
         node = self.find(callable_name)
         if callable_name is None or node is None:
             return ()
