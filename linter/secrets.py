@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import functools
 import hashlib
 import json
 import math
@@ -306,6 +307,7 @@ def name_words(name: str) -> list[str]:
     return [w for w in re.split(r"[^0-9A-Za-zñ]+", name.lower()) if w]
 
 
+@functools.lru_cache(maxsize=16384)
 def credential_kind(name: str | None) -> str | None:
     """What kind of credential a target name holds (``password``, ``token``, ``api key``, ...),
     judged by its last words; None when it is not credential-named (``token_url``,

@@ -87,7 +87,9 @@ def read_source(path: str | os.PathLike[str]) -> tuple[str, Encoding]:
     p = Path(path)
     with open(p, "rb", opener=_open_regular) as handle:
         data = handle.read()
-    _READ_DIGESTS[os.path.realpath(p)] = _digest(data)
+    # keyed by the absolute path as read (realpath costs an lstat per component, for every file
+    # of a run); a write looks its real path up first, then the path it was given
+    _READ_DIGESTS[os.path.abspath(p)] = _digest(data)
     return decode_source(data, python=p.suffix.lower() in PYTHON_SUFFIXES)
 
 
@@ -113,9 +115,9 @@ def write_source(path: str | os.PathLike[str], text: str, encoding: Encoding, *,
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-        _check_unchanged(target, expected)
+        _check_unchanged(target, expected, os.path.abspath(path))
         os.replace(tmp, target)
-        _READ_DIGESTS[str(target)] = _digest(data)
+        _READ_DIGESTS[str(target)] = _READ_DIGESTS[os.path.abspath(path)] = _digest(data)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -124,8 +126,13 @@ def write_source(path: str | os.PathLike[str], text: str, encoding: Encoding, *,
         raise
 
 
-def _check_unchanged(target: Path, expected: bytes | None) -> None:
-    want = _digest(expected) if expected is not None else _READ_DIGESTS.get(str(target))
+def _check_unchanged(target: Path, expected: bytes | None, given: str | None = None) -> None:
+    if expected is not None:
+        want = _digest(expected)
+    else:
+        want = _READ_DIGESTS.get(str(target))
+        if want is None and given is not None:
+            want = _READ_DIGESTS.get(given)
     if want is None:
         return  # never read here and nothing given: a new file, or a caller that knows
     try:

@@ -99,3 +99,25 @@ def test_symlink_target_is_written(tmp_path):
     write_source(link, "x = 2\n", Encoding())
     assert link.is_symlink()
     assert real.read_text() == "x = 2\n"
+
+
+@pytest.mark.parametrize("via_link", [False, True], ids=["real-path", "symlink"])
+def test_a_file_changed_since_it_was_read_is_never_overwritten(tmp_path, via_link):
+    """read_source remembers what it read (by the path it was given); write_source refuses to
+    replace a file whose bytes changed since, whichever alias the file was read and written by."""
+    from sls_lint.writer import FileChangedError
+
+    real = tmp_path / "real.py"
+    real.write_text("x = 1\n")
+    path = real
+    if via_link:
+        path = tmp_path / "link.py"
+        path.symlink_to(real)
+    text, enc = read_source(path)
+    real.write_text("x = 2  # someone else's edit\n")
+    with pytest.raises(FileChangedError):
+        write_source(path, text.replace("1", "3"), enc)
+    assert real.read_text() == "x = 2  # someone else's edit\n"
+    text, enc = read_source(path)  # read again: now the write goes through
+    write_source(path, text.replace("2", "3"), enc)
+    assert real.read_text() == "x = 3  # someone else's edit\n"
