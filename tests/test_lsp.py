@@ -346,16 +346,22 @@ def _codes(ds):
     return {d["code"] for d in ds}
 
 
+def _handler_and_helper(tmp_path):
+    """serverless.yml deploying app.main, which calls lib.get_client() (a client per invocation)."""
+    (tmp_path / "serverless.yml").write_text(SLS_MAIN)
+    app, lib = tmp_path / "app.py", tmp_path / "lib.py"
+    app.write_text(APP_CALLS)
+    lib.write_text(LIB)
+    return app, lib
+
+
 def _change(lsp, f, version, text):
     lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri(f), "version": version}, "contentChanges": [{"text": text}]})
 
 
 def test_edit_relints_the_other_open_documents_of_the_project(lsp, tmp_path):
     # lib.get_client() builds a client on every invocation only while the handler calls it
-    (tmp_path / "serverless.yml").write_text(SLS_MAIN)
-    app, lib = tmp_path / "app.py", tmp_path / "lib.py"
-    app.write_text(APP_CALLS)
-    lib.write_text(LIB)
+    app, lib = _handler_and_helper(tmp_path)
     lsp.start(tmp_path, debounce_ms=0)
     lsp.open(app)
     lsp.diagnostics(uri(app))
@@ -385,10 +391,7 @@ def test_handler_renamed_and_restored_in_the_buffer(lsp, tmp_path):
 
 def test_files_changed_on_disk_are_seen_on_the_next_keystroke(lsp, tmp_path):
     # modules that are not open are read from disk on every lint (never a stale parse)
-    (tmp_path / "serverless.yml").write_text(SLS_MAIN)
-    app, lib = tmp_path / "app.py", tmp_path / "lib.py"
-    app.write_text(APP_CALLS)
-    lib.write_text(LIB)
+    app, lib = _handler_and_helper(tmp_path)
     lsp.start(tmp_path, debounce_ms=0)
     lsp.open(lib)
     assert "SLS101" in _codes(lsp.diagnostics(uri(lib), lambda ds: "SLS101" in _codes(ds)))
@@ -398,10 +401,7 @@ def test_files_changed_on_disk_are_seen_on_the_next_keystroke(lsp, tmp_path):
 
 
 def test_closing_a_modified_buffer_relints_the_others_from_disk(lsp, tmp_path):
-    (tmp_path / "serverless.yml").write_text(SLS_MAIN)
-    app, lib = tmp_path / "app.py", tmp_path / "lib.py"
-    app.write_text(APP_CALLS)
-    lib.write_text(LIB)
+    app, lib = _handler_and_helper(tmp_path)
     lsp.start(tmp_path, debounce_ms=0)
     lsp.open(lib)
     lsp.diagnostics(uri(lib), lambda ds: "SLS101" in _codes(ds))
