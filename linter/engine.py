@@ -54,8 +54,12 @@ class SourceStore:
     """Reads project files once (keeping encoding/BOM/newlines for the writer), with an in-memory
     overlay for stdin, editors and fix rounds."""
 
-    def __init__(self, root: str, overlay: Mapping[str, str] | None = None):
+    def __init__(self, root: str, overlay: Mapping[str, str] | None = None, text_memo: dict | None = None):
         self.root = root
+        # a long-lived caller's memo (the LSP: one per project): absolute path -> (file status,
+        # text, encoding) of an earlier read, used while the file's status (mtime, ctime, size,
+        # inode, device) is unchanged; read_source recorded the file's digest when it was read
+        self.text_memo = text_memo
         self.overlay: dict[str, str] = dict(overlay or {})
         self._cache: dict[str, str | None] = {}
         self.encodings: dict[str, Any] = {}
@@ -73,14 +77,12 @@ class SourceStore:
         if path in self.overlay:
             return self.overlay[path]
         if path not in self._cache:
-            from .writer import read_source
-
             if self.track_status:
                 from .cache import file_status
 
                 self.statuses[path] = file_status(self.abs(path))
             try:
-                text, enc = read_source(self.abs(path))
+                text, enc = self._read(path)
                 self.encodings[path] = enc
                 self._cache[path] = text
                 if len(text) > MAX_SOURCE_CHARS and path.endswith((".py", ".pyw")):
@@ -90,6 +92,28 @@ class SourceStore:
                 self.read_errors[path] = f"cannot read {path}: {exc}"
                 self._cache[path] = None
         return self._cache[path]
+
+    def _read(self, path: str) -> tuple[str, Any]:
+        from .writer import read_source
+
+        memo = self.text_memo
+        if memo is None:
+            return read_source(self.abs(path))
+        from .cache import file_status
+
+        full = self.abs(path)
+        status = self.statuses.get(path) if self.track_status else None
+        if status is None:
+            status = file_status(full)  # taken before the read: a change during it shows next time
+        found = memo.get(full)
+        if found is not None and status is not None and found[0] == status:
+            return found[1], found[2]
+        text, enc = read_source(full)
+        if status is not None:
+            memo[full] = (status, text, enc)
+        else:
+            memo.pop(full, None)
+        return text, enc
 
 
 @dataclass
@@ -925,6 +949,7 @@ class Linter:
         self.use_cache = cache
         self.jobs = jobs if jobs else (config.jobs or os.cpu_count() or 1)
         self.parse_memo: Any = None  # see Analysis.parse_memo (the LSP keeps one per project)
+        self.text_memo: dict | None = None  # see SourceStore.text_memo (the LSP keeps one per project)
 
     # ------------------------------------------------------------------ paths
     def _root_for(self, abs_paths: list[str]) -> str:
@@ -995,7 +1020,7 @@ class Linter:
         from .inline import expand  # handler code inline in deployment files -> virtual modules
 
         files, checked, overlay, attach = expand(root, files, checked, overlay, cache=cache)
-        store = SourceStore(root, overlay)
+        store = SourceStore(root, overlay, self.text_memo)
         analysis = Analysis(self.config, root, files, checked, store, self.rules, cache=cache, jobs=self.jobs)
         analysis.parse_memo = self.parse_memo
         return attach(analysis)

@@ -108,6 +108,7 @@ class SlsLintServer(LanguageServer):
         # also keeps each project's parse memo consistent
         self._lint_lock = threading.Lock()
         self._memos: dict[str, _ParseMemo] = {}
+        self._text_memos: dict[str, dict] = {}  # project root -> Linter.text_memo
         self._roots: dict[str, str] = {}  # uri -> its project root, as of its last lint
         self._dependent: set[asyncio.Task] = set()  # pending re-lints caused by another document's edit
         self.lints_since_gc = 0
@@ -169,6 +170,8 @@ class SlsLintServer(LanguageServer):
         with self._lint_lock:
             memo = self._memos.setdefault(root, _ParseMemo())
             linter.parse_memo = memo
+            # file texts by file status: files that are not open are not read again while unchanged
+            linter.text_memo = self._text_memos.setdefault(root, {})
             self.lints_since_gc += 1
             t0 = time.perf_counter()
             try:
@@ -293,11 +296,12 @@ class SlsLintServer(LanguageServer):
                 self.schedule(other, self.change_delay(), cascade=False, dependent=True)
 
     def forget_closed_projects(self) -> None:
-        """Drop the parse memo of every project with no open document left."""
+        """Drop the parse and text memos of every project with no open document left."""
         open_paths = [to_fs_path(u) or "" for u in self.workspace.text_documents]
-        for root in list(self._memos):  # a lint running now keeps its own reference
+        for root in list(self._memos) + list(self._text_memos):  # a running lint keeps its own reference
             if not any((p + os.sep).startswith(root + os.sep) for p in open_paths):
                 self._memos.pop(root, None)
+                self._text_memos.pop(root, None)
 
     def relint_all(self) -> None:
         for uri in list(self.workspace.text_documents):

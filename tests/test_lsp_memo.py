@@ -248,3 +248,42 @@ def test_derived_module_facts_are_reused_with_the_memo(tmp_path, monkeypatch):
     found = _lint(tmp_path, EDITS[1], memo)
     assert built and all(path == "app.py" for _kind, path in built), built
     assert found == _lint(tmp_path, EDITS[1])
+
+
+def test_text_memo_reads_only_changed_files_and_matches_fresh_runs(tmp_path, monkeypatch):
+    """Linter.text_memo (the LSP keeps one per project): a file whose status (mtime, ctime, size,
+    inode) is unchanged is not read again; a file written since is."""
+    import os
+
+    from sls_lint import writer
+
+    reads: list[str] = []
+    real = writer.read_source
+
+    def counting(path):
+        reads.append(os.path.basename(str(path)))
+        return real(path)
+
+    monkeypatch.setattr(writer, "read_source", counting)
+    _project(tmp_path)
+    texts: dict = {}
+
+    def lint(text):
+        config = load_config(None, start=str(tmp_path), rule_options=all_options(), overrides={})
+        linter = Linter(config, cwd=str(tmp_path), jobs=1)
+        linter.text_memo = texts
+        target = str(tmp_path / "app.py")
+        result = linter.fix([], overlay={target: text}, stdin_path=target, apply=False)
+        return [(d.code, d.path, d.span, d.message) for d in result.diagnostics]
+
+    lint(APP)
+    assert {"lib.py", "other.py", "serverless.yml"} <= set(reads)
+    reads.clear()
+    assert lint(EDITS[1]) == _lint(tmp_path, EDITS[1])
+    reads.clear()
+    lint(EDITS[1])
+    assert reads == []  # nothing on disk changed: nothing read
+    (tmp_path / "lib.py").write_text(LIB.replace("'s3'", "'sqs'") + "# changed on disk\n")
+    found = lint(APP)
+    assert reads == ["lib.py"]
+    assert found == _lint(tmp_path, APP)
