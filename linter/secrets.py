@@ -454,6 +454,21 @@ def _mask(chars: list[str], start: int, end: int, keep: int = 0) -> None:
             chars[i] = MASK
 
 
+def _assignments(text: str):
+    """Every ``name = value`` / ``name: value`` / ``name=value`` of ``text``, nested ones too: the
+    search resumes at each value, so ``client = connect(password="...")`` yields ``client``'s
+    assignment and then ``password``'s (a plain finditer consumed the second in the first)."""
+    pos = 0
+    search = _ASSIGNED.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return
+        yield m
+        pos = m.start("val")
+
+
+@functools.lru_cache(maxsize=8192)  # pure; a report asks for the same excerpt lines again and again
 def redact_text(text: str) -> str:
     """Mask every secret-looking value in ``text`` (a source excerpt, a diff): known formats, URL
     passwords and values given to credential-named keys. The length of the text is kept, so that
@@ -466,7 +481,7 @@ def redact_text(text: str) -> str:
     for m in _URL_PASSWORD.finditer(text):
         if not is_template(m.group(3)):
             _mask(chars, m.start(3), m.end(3))
-    for m in _ASSIGNED.finditer(text):
+    for m in _assignments(text):
         name, val = m.group("name"), m.group("val")
         kind = credential_kind(name.rsplit(".", 1)[-1])
         if kind is None:

@@ -264,3 +264,16 @@ def test_suppression_comment_in_yaml_and_python(leaky):
     p = cli(["check", "--select", "SLS4", "--format", "json", "."], leaky)
     found = {(d["code"], d["path"]) for d in json.loads(p.stdout)["diagnostics"]}
     assert ("SLS404", "serverless.yml") not in found and ("SLS401", "handler.py") not in found
+
+
+def test_redaction_of_a_repeated_excerpt_line_is_computed_once():
+    """A report shows the same source line for every finding on it (and the same lines across
+    runs in one process): redact_text is a pure function, memoised."""
+    line = f'client = connect(password="{PASSWORD}", host="db")'
+    S.redact_text.cache_clear()
+    first = S.redact_text(line)
+    assert PASSWORD not in first and len(first) == len(line)
+    for _ in range(5):
+        assert S.redact_text(line) == first
+    info = S.redact_text.cache_info()
+    assert (info.misses, info.hits) == (1, 5)
