@@ -222,7 +222,9 @@ class ProjectContext:
 class LintResult:
     diagnostics: list[Diagnostic]  # paths relative to the working directory
     sources: dict[str, str]  # display path -> final text (for excerpts)
-    functions: list[Function]
+    # the project's functions, or a zero-argument callable giving them: a warm run decodes the
+    # cached project model only when someone asks (the text report never does)
+    functions_source: Any
     stats: RunStats
     errors: list[str] = field(default_factory=list)
     fixed_sources: dict[str, tuple[str, str]] = field(default_factory=dict)  # root path -> (before, after)
@@ -233,6 +235,12 @@ class LintResult:
     root: str = ""
     index: Any = None
     checked: list[str] = field(default_factory=list)  # the files this run checked (display paths)
+
+    @property
+    def functions(self) -> list[Function]:
+        if callable(self.functions_source):
+            self.functions_source = list(self.functions_source())
+        return self.functions_source
 
 
 def _rule_meta(code: str) -> type[Rule] | None:
@@ -1131,7 +1139,7 @@ class Linter:
         from .newsyntax import partial_parse_warnings
 
         errors.extend(partial_parse_warnings(analysis, lambda p: self.display(root, p)))
-        result = LintResult(out, sources, analysis.project.functions, stats, errors)
+        result = LintResult(out, sources, lambda a=analysis: a.project.functions, stats, errors)
         result.fixed_sources = {os.path.join(root, *p.split("/")): (originals[p], work[p]) for p in originals if work.get(p) != originals[p]}
         result.fixes_applied = applied_total
         result.fixes_failed = list(failed)

@@ -347,3 +347,14 @@ def test_racy_status_is_not_trusted(tmp_path):
     assert c.trusted_sha("b.py", old) == "def"
     assert c.trusted_sha("b.py", [old[0], old[1] + 1, 10, 1, 1]) is None  # any write moves ctime
     assert c.trusted_sha("b.py", [old[0], old[1], 11, 1, 1]) is None
+
+
+def test_functions_are_decoded_only_when_asked(tree):
+    """LintResult.functions comes from the project model, which a warm run would otherwise
+    decode from the cache just for the report (the text report never asks)."""
+    lint(tree)
+    warm = lint(tree)
+    assert callable(warm.functions_source)  # nothing decoded yet
+    names = sorted(f.name for f in warm.functions)
+    assert names and names == sorted(f.name for f in lint(tree, cache=False).functions)
+    assert not callable(warm.functions_source) and warm.functions is warm.functions
