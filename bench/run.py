@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -110,11 +111,15 @@ def run_once(argv: list[str], cwd: str, env: dict | None = None, timeout: float 
         full = [TIME_BIN, "-q", "-f", "%M", "-o", rss_file.name, *argv] if TIME_BIN else argv
         t0 = time.perf_counter()
         proc = subprocess.Popen(full, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
+        # a blocking wait (waitpid): Popen.wait(timeout=...) polls with sleeps that grow to 50 ms,
+        # which rounded every wall time over ~0.1 s up to the next 50 ms step; the timeout kills
+        # from a timer thread instead
+        killer = threading.Timer(timeout, proc.kill)
+        killer.start()
         try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
             proc.wait()
+        finally:
+            killer.cancel()
         wall = time.perf_counter() - t0
         err.seek(0)
         tail = err.read()[-2000:].decode("utf-8", "replace")
