@@ -13,8 +13,12 @@ import ast
 from typing import Any
 
 _AST = ast.AST
-# node classes without fields (contexts, operators): never queued
-_LEAVES = frozenset(t for t in vars(ast).values() if isinstance(t, type) and issubclass(t, ast.AST) and not t._fields)
+# the field-less leaves: expression contexts and operators (shared singletons); never queued.
+# Field-less statements (pass, break, continue) are nodes like any other.
+LEAVES = frozenset(
+    t for t in vars(ast).values()
+    if isinstance(t, type) and issubclass(t, (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)) and not t._fields
+)
 # node type -> the fields that can hold child nodes (Name and Constant: none but a context leaf)
 _FIELDS: dict[type, tuple[str, ...]] = {ast.Name: (), ast.Constant: ()}
 
@@ -40,7 +44,7 @@ def _walk(tree: ast.AST) -> tuple[list[ast.AST], dict[type, list[ast.AST]]]:
     push = queue.append
     by_type: dict[type, list[ast.AST]] = {}
     fields_of = _FIELDS
-    leaves = _LEAVES
+    leaves = LEAVES
     for node in queue:  # the list grows while it is read: breadth first
         t = type(node)
         bucket = by_type.get(t)

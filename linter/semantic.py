@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from .astindex import LEAVES
+
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 _AST = ast.AST
 # node types ModuleModel._visit treats specially (exact types: ast.parse makes no subclasses)
@@ -25,10 +27,8 @@ _SPECIAL_NODES = frozenset(
         ast.With, ast.AsyncWith, ast.NamedExpr, ast.ExceptHandler,
     }
 )
-# leaves: expression contexts and operators have no child nodes
-_NO_CHILDREN = frozenset(
-    t for t in vars(ast).values() if isinstance(t, type) and issubclass(t, (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)) and not t._fields
-)
+# leaves: expression contexts and operators have no child nodes (one definition, in astindex)
+_NO_CHILDREN = LEAVES
 # nodes whose only child nodes are leaves: nothing below them to visit
 _TERMINAL = frozenset({ast.Name, ast.Constant, *_NO_CHILDREN})
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -97,6 +97,9 @@ class ModuleModel:
         self.lines = source.splitlines()
         self.parents: dict[ast.AST, ast.AST] = {}
         self.scope_of_node: dict[ast.AST, Scope] = {}  # scope-creating node -> Scope
+        # the module's callgraph.ModuleSummary, a pure function of the model: set by
+        # ProjectIndex.summary, so a model reused by a later analysis (the LSP) comes with it
+        self.summary: "object | None" = None
         self.functions: dict[ast.AST, FunctionInfo] = {}
         self.by_qualname: dict[str, FunctionInfo] = {}
         self.classes: dict[str, ast.ClassDef] = {}
