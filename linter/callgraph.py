@@ -202,12 +202,9 @@ class ProjectIndex:
             if m is None:
                 self._summaries[path] = None
             else:
-                # a pure function of the model: kept on it, so a model reused by a later analysis
-                # (the LSP's parse memo) comes with its summary
-                found = m.__dict__.get("_sls_summary")
-                if found is None:
-                    found = m.__dict__["_sls_summary"] = ModuleSummary.of(m)
-                self._summaries[path] = found
+                if m.summary is None:  # kept on the model (see ModuleModel.summary)
+                    m.summary = ModuleSummary.of(m)
+                self._summaries[path] = m.summary
         return self._summaries[path]
 
     def find_module(self, dotted: str, importer: str) -> str | None:

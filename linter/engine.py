@@ -254,7 +254,7 @@ class _TrackingIndex(ProjectIndex):
     """A ProjectIndex that tells its Analysis which modules are looked at (cache dependencies)."""
 
     def __init__(self, paths: Iterable[str], load, analysis: "Analysis"):
-        super().__init__(paths, load)
+        super().__init__(paths, load, analysis.store.text)  # texts from the store: recorded as read, nothing parsed
         self._analysis = analysis
 
     def model(self, path: str) -> ModuleModel | None:
@@ -270,10 +270,6 @@ class _TrackingIndex(ProjectIndex):
     def touch_many(self, paths: Iterable[str]) -> None:
         for rec in self._analysis._recorders:
             rec.update(paths)
-
-    def source(self, path: str) -> str | None:
-        """The module's text from the store (recorded as read; nothing parsed)."""
-        return self._analysis.store.text(path) if path in self.paths else None
 
 
 @dataclass
@@ -336,10 +332,10 @@ class _GCTuning:
     def __exit__(self, *exc: Any) -> None:
         cls = type(self)
         cls.depth -= 1
-        if cls.depth == 0 and cls.saved is not None and cls.one_shot:
-            gc.freeze()
-            return
         if cls.depth == 0 and cls.saved is not None:
+            if cls.one_shot:  # the process ends now: everything stays frozen
+                gc.freeze()
+                return
             gc.unfreeze()
             gc.set_threshold(*cls.saved)
             cls.saved = None
@@ -357,8 +353,8 @@ def one_shot_process() -> None:
     _GCTuning.one_shot = True
 
 
-_WORDS = re.compile(r"\w+").findall
 _IDENT = re.compile(r"\w+")
+_WORDS = _IDENT.findall
 
 
 def _prefilter_tokens(text: str, split: tuple[tuple[str, ...], tuple[str, ...]]) -> set[str]:
@@ -418,7 +414,9 @@ class Analysis:
         self.base_facts: Facts | None = None  # project model + call graph to reuse (same files)
         self._rules: list[Rule] | None = None
         self._by_handler: tuple[Any, dict[str, list[Function]]] | None = None
-        self._dispatch_cache: dict[tuple, Any] = {}  # rule-set key -> dispatch table / prefilter split
+        self._dispatch_cache: dict[tuple[int, ...], dict[type, list]] = {}  # active rule set -> dispatch table
+        # the rules that visit Python nodes and their prefilter tokens split for _prefilter_tokens
+        self._python_rules: tuple[list[Rule], tuple[tuple[str, ...], tuple[str, ...]]] | None = None
         self.python_paths = [f.path for f in files if f.kind == "python"]
         self._known_paths = {f.path for f in files}
         self.index = _TrackingIndex(self.python_paths, self._load_model, self)
@@ -689,15 +687,15 @@ class Analysis:
         accessed.discard(f.path)
         return kept, {p: self.sha(p) for p in sorted(accessed)}
 
-    def _prefilter_split(self, rules: list[Rule]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        key = tuple(id(r) for r in rules)
-        split = self._dispatch_cache.get(("prefilter", key))
-        if split is None:
+    def python_rules(self) -> tuple[list[Rule], tuple[tuple[str, ...], tuple[str, ...]]]:
+        """The rules that visit Python nodes, and their prefilter tokens split into word tokens
+        and the others (see :func:`_prefilter_tokens`); computed once per analysis."""
+        if self._python_rules is None:
+            rules = [r for r in self.rules() if "python" in r.file_kinds and r.node_types()]
             toks = sorted({t for r in rules if r.prefilter for t in r.prefilter})
             words = tuple(t for t in toks if _IDENT.fullmatch(t))
-            split = (words, tuple(t for t in toks if not _IDENT.fullmatch(t)))
-            self._dispatch_cache[("prefilter", key)] = split
-        return split
+            self._python_rules = (rules, (words, tuple(t for t in toks if not _IDENT.fullmatch(t))))
+        return self._python_rules
 
     def _module_raw(self, f: SourceFile, text: str) -> list[Diagnostic]:
         sink: list[Diagnostic] = []
@@ -706,8 +704,8 @@ class Analysis:
             line, col, msg = self.parse_errors.get(f.path, (1, 1, "cannot parse"))
             sink.append(self._tool_diag("SLS001", f.path, Span.point(line, col), f"{f.path} cannot be parsed: {msg}"))
             return sink
-        python_rules = [r for r in self.rules() if "python" in r.file_kinds and r.node_types()]
-        present = _prefilter_tokens(text, self._prefilter_split(python_rules))
+        python_rules, split = self.python_rules()
+        present = _prefilter_tokens(text, split)
         active = [r for r in python_rules if r.prefilter is None or not present.isdisjoint(r.prefilter)]
         if not active:
             return sink

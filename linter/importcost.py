@@ -161,10 +161,7 @@ class ImportCosts:
         self._closures: dict[int, Closure] | None = None
         self._must: dict[tuple, bool] = {}
         self._by_target: dict[str, set[str]] = {}  # target path -> names absorbed modules take from it
-        self._absorbed: set[str] = set()
-        self._stems_done: set[str] = set()
-        self._relative_done = False
-        self._contrib: dict[str, dict[str, set[str]]] = {}
+        self._absorbed: set[str] = set()  # modules whose contributions are in _by_target
         self._mentions: dict[str, set[str]] | None = None  # word -> modules whose text has it
         self._named: dict[str, set[str]] = {}  # module name -> modules whose text can name it
         self._relative: set[str] | None = None  # modules with a relative import
@@ -238,12 +235,6 @@ class ImportCosts:
         stem = posixpath.basename(posixpath.dirname(path)) if base == "__init__.py" else base[:-3] if base.endswith(".py") else base
         named_by = self._named_by(stem)
         relative = self._relative_modules()
-        if stem not in self._stems_done:
-            self._stems_done.add(stem)
-            self._absorb(named_by)
-        if not self._relative_done:
-            self._relative_done = True
-            self._absorb(relative)
         # the result depends on these modules: recorded for the cache, also when absorbed before
         self.index.touch_many(named_by)
         self.index.touch_many(relative)
@@ -252,8 +243,9 @@ class ImportCosts:
 
     def _named_by(self, stem: str) -> set[str]:
         """The modules whose text can name a module called ``stem`` (a superset of those that
-        do). The first few names are looked up by substring (an editor's lint asks about one
-        file); past that, a word index of every module's text answers (a whole-project run)."""
+        do), absorbed into the by-target table when first asked. The first few names are looked
+        up by substring (an editor's lint asks about one file); past that, a word index of every
+        module's text answers (a whole-project run)."""
         found = self._named.get(stem)
         if found is None:
             if self._mentions is None and len(self._named) >= _SUBSTRING_LOOKUPS:
@@ -267,11 +259,14 @@ class ImportCosts:
                     if text and stem in text:
                         found.add(other)
             self._named[stem] = found
+            self._absorb(found)
         return found
 
     def _relative_modules(self) -> set[str]:
+        """The modules with a relative import, absorbed into the by-target table when first asked."""
         if self._relative is None:
             self._relative = {p for p in self.index.paths if _RELATIVE_IMPORT.search(self.index.source(p) or "")}
+            self._absorb(self._relative)
         return self._relative
 
     def _index_words(self) -> None:
@@ -297,12 +292,8 @@ class ImportCosts:
 
     def _contributions(self, other: str) -> dict[str, set[str]]:
         """What module ``other`` takes from each project module it imports: target path ->
-        names imported from it or read as attributes of it (computed once per module)."""
-        done = self._contrib.get(other)
-        if done is not None:
-            return done
+        names imported from it or read as attributes of it (asked once per module: _absorb)."""
         out: dict[str, set[str]] = {}
-        self._contrib[other] = out
         model = self.index.model(other)
         if model is None:
             return out

@@ -53,6 +53,7 @@ class ModuleInfo:
     def __init__(self, path: str, tree: ast.Module) -> None:
         self.path = path
         self.tree = tree
+        self._app_facts_memo: dict[str | None, tuple] = {}  # callable name -> app_facts()
         self.imports: dict[str, str] = {}
         self.imported_modules: set[str] = set()
         for node in _imports_in_walk_order(tree):
@@ -120,7 +121,7 @@ class ModuleInfo:
 
     def app_facts(self, callable_name: str | None) -> tuple[tuple[str, Any], ...]:
         """("app", var) / ("wraps_app", var) / ("framework", name) for an app-object callable."""
-        memo = self.__dict__.setdefault("_app_facts_memo", {})
+        memo = self._app_facts_memo
         if callable_name not in memo:
             memo[callable_name] = self._app_facts(callable_name)
         return memo[callable_name]
