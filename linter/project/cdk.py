@@ -67,12 +67,17 @@ class _Visitor(ast.NodeVisitor):
         return None
 
     def _lookup(self, expr: ast.AST | None) -> _Construct | None:
+        return self._bound(self.bindings, expr)
+
+    def _bound(self, table: dict, expr: ast.AST | None) -> Any:
+        """What ``expr`` (a name or ``self.attr``) is bound to in ``table``: the binding of its
+        own scope first, a module-level one for a plain name."""
         key = self._key(expr) if expr is not None else None
         if key is None:
             return None
-        found = self.bindings.get(key)
+        found = table.get(key)
         if found is None and isinstance(expr, ast.Name):
-            found = self.bindings.get((id(None), expr.id))
+            found = table.get((id(None), expr.id))
         return found
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -113,13 +118,7 @@ class _Visitor(ast.NodeVisitor):
                 return None
             self.queues[id(expr)] = expr
             return expr
-        key = self._key(expr) if expr is not None else None
-        if key is None:
-            return None
-        found = self.queue_bindings.get(key)
-        if found is None and isinstance(expr, ast.Name):
-            found = self.queue_bindings.get((id(None), expr.id))
-        return found
+        return self._bound(self.queue_bindings, expr)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         c = self._construct(node.value)

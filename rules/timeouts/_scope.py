@@ -72,29 +72,26 @@ def _modules_of(ctx, fn: Function) -> frozenset[str]:
 def _by_key(ctx) -> dict:
     """(path, qualname) -> the Functions (sorted by name) whose handler reaches it per invocation;
     built once per analysis from every Function's reach keys."""
-    st = _state(ctx)
-    fns = ctx.project.functions
-    got = st.get("by_key")
-    if got is None or got[0] is not fns:
-        inv: dict = {}
-        for fn in sorted(fns, key=lambda f: f.name):
-            for key in _reach_keys(ctx, fn):
-                inv.setdefault(key, []).append(fn)
-        got = st["by_key"] = (fns, inv)
-    return got[1]
+    return _inverted(ctx, "by_key", _reach_keys)
 
 
 def _by_module(ctx) -> dict:
     """path -> the Functions (sorted by name) that load the module at cold start."""
+    return _inverted(ctx, "by_module", _modules_of)
+
+
+def _inverted(ctx, name: str, keys_of) -> dict:
+    """key -> the Functions (sorted by name) for which ``keys_of(ctx, fn)`` yields the key; built
+    once per project model and kept in the analysis state under ``name``."""
     st = _state(ctx)
     fns = ctx.project.functions
-    got = st.get("by_module")
+    got = st.get(name)
     if got is None or got[0] is not fns:
         inv: dict = {}
         for fn in sorted(fns, key=lambda f: f.name):
-            for path in _modules_of(ctx, fn):
-                inv.setdefault(path, []).append(fn)
-        got = st["by_module"] = (fns, inv)
+            for key in keys_of(ctx, fn):
+                inv.setdefault(key, []).append(fn)
+        got = st[name] = (fns, inv)
     return got[1]
 
 
