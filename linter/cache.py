@@ -64,11 +64,12 @@ class Unencodable(Exception):
 @lru_cache(maxsize=1)
 def _classes() -> dict[str, type]:
     from .callgraph import Reach
+    from .importcost import Closure, Contributor
     from .core import Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger
     from .inline import InlineModule
     from .project.model import DeploymentDoc, Project, Tagged
 
-    return {c.__name__: c for c in (Reach, Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger, DeploymentDoc, Project, Tagged, InlineModule)}
+    return {c.__name__: c for c in (Reach, Closure, Contributor, Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger, DeploymentDoc, Project, Tagged, InlineModule)}
 
 
 def encode(value: Any) -> Any:

@@ -177,6 +177,25 @@ class ProjectIndex:
         self._load = load
         self._summaries: dict[str, ModuleSummary | None] = {}
         self._models: dict[str, ModuleModel | None] = {}
+        # per deployed Function: its entry points and what it reaches per invocation (pure
+        # functions of the summaries; filled by reachability, see shared_state)
+        self._entry_keys: dict[Function, list[FuncKey]] = {}
+        self._fn_reach: dict[Function, dict[FuncKey, Reach]] = {}
+
+    def shared_state(self) -> tuple:
+        """What this index has derived from the modules it read (summaries, entry points, reach
+        per Function), small and picklable: a process that :meth:`adopt` s it answers the same
+        questions without parsing those modules again (forked workers)."""
+        return (dict(self._summaries), dict(self._entry_keys), dict(self._fn_reach))
+
+    def adopt(self, state: tuple) -> None:
+        summaries, entry_keys, fn_reach = state
+        for path, summ in summaries.items():
+            self._summaries.setdefault(path, summ)
+        for fn, keys in entry_keys.items():
+            self._entry_keys.setdefault(fn, keys)
+        for fn, reach in fn_reach.items():
+            self._fn_reach.setdefault(fn, reach)
 
     # ------------------------------------------------------------------ modules
     def model(self, path: str) -> ModuleModel | None:
@@ -282,6 +301,12 @@ class ProjectIndex:
     # ------------------------------------------------------------------ handlers
     def handler_keys(self, fn: Function) -> list[FuncKey]:
         """The project functions that are entry points of a deployed Function."""
+        found = self._entry_keys.get(fn)
+        if found is None:
+            found = self._entry_keys[fn] = self._handler_keys(fn)
+        return list(found)
+
+    def _handler_keys(self, fn: Function) -> list[FuncKey]:
         if not fn.handler_path or not fn.handler_callable:
             return []
         model = self.model(fn.handler_path)
@@ -434,8 +459,12 @@ class ProjectIndex:
         """Every project function run per invocation, with the shortest chain from a handler.
         Bodies of cached factories (functools.cache & co.) run once per argument set, not per
         invocation: they are not entered."""
+        functions = list(functions)
+        if len(functions) == 1 and functions[0] in self._fn_reach:
+            return dict(self._fn_reach[functions[0]])
         reach: dict[FuncKey, Reach] = {}
         for fn in sorted(functions, key=lambda f: f.name):
+            own: dict[FuncKey, Reach] = {}  # what this Function alone reaches
             queue: deque[tuple[FuncKey, tuple[FuncKey, ...]]] = deque()
             for key in self.handler_keys(fn):
                 queue.append((key, (key,)))
@@ -451,10 +480,12 @@ class ProjectIndex:
                 fsum = summ.functions[key[1]]
                 if fsum.cached:
                     continue
-                if key not in reach:
-                    reach[key] = Reach(fn, tuple(k[1] for k in chain), chain)
+                if key not in own:
+                    own[key] = Reach(fn, tuple(k[1] for k in chain), chain)
+                    reach.setdefault(key, own[key])
                 for site in fsum.calls:
                     target = self.resolve(site.target, key[0])
                     if target is not None and target not in seen:
                         queue.append((target, chain + (target,)))
+            self._fn_reach.setdefault(fn, own)
         return reach

@@ -7,7 +7,9 @@ from __future__ import annotations
 import ast
 import gc
 import hashlib
+import itertools
 import os
+import pickle
 import posixpath
 import re
 import warnings
@@ -163,6 +165,11 @@ class ModuleContext:
         return self.config.option(name)
 
     @property
+    def import_closures(self) -> dict | None:
+        """The facts' import closures (see Analysis._import_closures), None when not computed."""
+        return self._engine.facts().closures
+
+    @property
     def is_test_file(self) -> bool:
         return self._engine.is_test_path(self.path)
 
@@ -208,6 +215,10 @@ class ProjectContext:
 
     def option(self, name: str) -> Any:
         return self.config.option(name)
+
+    @property
+    def import_closures(self) -> dict | None:
+        return self._engine.facts().closures
 
     def checked(self, path: str) -> bool:
         return path in self._engine.checked
@@ -281,6 +292,8 @@ class Facts:
     project_raw: dict  # path -> project-level findings (deployment files, tool errors), unfiltered
     deps: dict  # path -> content hash of every file the facts were computed from
     digests: dict = field(default_factory=dict)  # path -> digest of the facts that file sees
+    # function position in project.functions -> importcost.Closure, when an enabled rule reads them
+    closures: dict | None = None
 
 
 class _StoredFacts(Facts):
@@ -292,7 +305,18 @@ class _StoredFacts(Facts):
         self.project, self.deps, self.digests = project, deps, digests
         self._parts, self._rebuild = parts, rebuild
 
+    @property
+    def closures(self) -> dict | None:  # type: ignore[override]  (a class attribute on Facts)
+        return self.__getattr__("closures_")
+
     def __getattr__(self, name: str) -> Any:
+        if name == "closures_":  # stored under "closures"; the property above reads it
+            if "closures_" not in self.__dict__:
+                try:
+                    self.__dict__["closures_"] = self._parts["closures"]
+                except KeyError:  # written before closures were facts: compute the facts again
+                    self.__dict__["closures_"] = self._rebuild().closures
+            return self.__dict__["closures_"]
         if name not in ("reach", "project_raw"):
             raise AttributeError(name)
         try:
@@ -383,6 +407,8 @@ class Analysis:
     # (path, text) -> ParseOutcome shared across analyses by a long-lived caller (the LSP sets
     # Linter.parse_memo): a model is a pure function of its path and text. None: off.
     parse_memo: Any = None
+    # called with the path of each module parsed (the forked workers' share-out, see _forked)
+    _on_parse: Any = None
 
     def __init__(
         self,
@@ -476,10 +502,11 @@ class Analysis:
                 trees = _LazyTrees(self, self.python_paths)
                 project = build_project(self.root, self.files, trees)
                 reach = self.index.reachability(project.functions)
-            self._facts = Facts(project, reach, {}, {})
+            closures = self._import_closures(project)
+            self._facts = Facts(project, reach, {}, {}, {}, closures)
             project_raw = self._project_diagnostics()
         finally:
-            self._recorders.remove(accessed)
+            self._stop_recording(accessed)
         deps: dict[str, str | None] = {}
         for f in self.files:
             if f.kind in DEPLOYMENT_KINDS:
@@ -488,13 +515,32 @@ class Analysis:
             deps[p] = self.sha(p)
         for p in self._side_files():
             deps[p] = self.sha(p)
-        facts = Facts(project, reach, project_raw, deps)
+        facts = Facts(project, reach, project_raw, deps, {}, closures)
         facts.digests = self._digests(facts)
         self._facts = facts
         if self.cache is not None and not any(self._volatile(p) for p in deps):
-            value = {"project": project, "reach": reach, "project_raw": project_raw, "deps": deps, "digests": facts.digests}
+            value = {"project": project, "reach": reach, "project_raw": project_raw, "deps": deps, "digests": facts.digests, "closures": closures}
             self.cache.put_facts(self._facts_key(), deps, value)
         return facts
+
+    def _import_closures(self, project: Any) -> dict | None:
+        """The import closure of every function (what its handler module loads at cold start),
+        when an enabled rule reads them: a project-wide fact, so it is computed here once, with
+        the modules it reads recorded as the facts' dependencies (an import added to a helper
+        module changes the findings of every handler that loads it), and the rules' ImportCosts
+        start from it (see ``importcost.costs_for``)."""
+        if not any(r.uses_import_closures for r in self.rules()):
+            return None
+        from .importcost import ImportCosts, table_with
+
+        try:
+            overrides = self.config.option("heavy-modules")
+        except KeyError:
+            overrides = None
+        costs = ImportCosts(self.index, project.functions, table_with(overrides if isinstance(overrides, Mapping) else None))
+        closures = costs.closures()
+        costs.adopt_into(self.index)  # this process's rules reuse it (its import edges too)
+        return closures
 
     def _side_files(self) -> list[str]:
         """Files outside discovery that the project model may read (``cdk.json`` & co.), in
@@ -513,6 +559,8 @@ class Analysis:
         """Per file: a digest of every cross-file fact its rules can see."""
         common = hashlib.sha256()
         common.update(repr(facts.project.functions).encode())
+        if facts.closures is not None:  # the import closures are seen by every file (functions_loading)
+            common.update(repr(sorted((i, tuple(c.modules.items()), tuple(c.contributors)) for i, c in facts.closures.items())).encode())
         for doc in facts.project.docs:
             common.update(repr((doc.path, doc.kind, doc.data, doc.error)).encode())
         base = common.hexdigest()
@@ -539,6 +587,10 @@ class Analysis:
     def _has_volatile(self) -> bool:
         """Whether any text of this analysis exists only in memory (then it writes no cache)."""
         return any(self._volatile(p) for p in self.store.overlay)
+
+    def _stop_recording(self, accessed: set[str]) -> None:
+        # by identity: two recorders holding the same paths compare equal
+        self._recorders = [r for r in self._recorders if r is not accessed]
 
     def _touch(self, path: str) -> None:
         for rec in self._recorders:
@@ -614,6 +666,8 @@ class Analysis:
                 if outcome.error:
                     self.parse_errors[path] = outcome.error
                 self._models[path] = outcome.model
+                if self._on_parse is not None:
+                    self._on_parse(path)
                 _GCTuning.settle()
         return self._models[path]
 
@@ -649,10 +703,10 @@ class Analysis:
                 continue
             misses.append(f)
         if misses:
-            facts = self.facts()
+            # the facts are built inside: with worker processes, while they parse
             for path, diags, deps in self._analyse_many(misses):
                 results[path] = diags
-                if self.cache is not None and not self._volatile(path) and path in facts.digests:
+                if self.cache is not None and not self._volatile(path) and path in (facts := self.facts()).digests:
                     content = self.sha(path)
                     if content is not None and not any(self._volatile(d) for d in deps):
                         self.cache.put_file(path, content, self._file_key(path, facts), deps, diags)
@@ -666,6 +720,7 @@ class Analysis:
         if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
             yield from _parallel(self, files, jobs)
             return
+        self.facts()  # before any file: its reads are the facts' dependencies, not the first file's
         for f in files:
             diags, deps = self.analyse_file(f)
             yield f.path, diags, deps
@@ -683,7 +738,7 @@ class Analysis:
             model = self.index.model(f.path) if f.kind == "python" else None
             kept = self._filter(f, text, raw, model)
         finally:
-            self._recorders.remove(accessed)
+            self._stop_recording(accessed)
         accessed.discard(f.path)
         return kept, {p: self.sha(p) for p in sorted(accessed)}
 
@@ -811,11 +866,8 @@ _WORKER: Analysis | None = None
 _PARENT: Analysis | None = None  # set just before forking: the workers inherit it, parsed modules included
 
 
-def _worker_init(payload: tuple | None) -> None:
+def _worker_init(payload: tuple) -> None:
     global _WORKER
-    if payload is None:  # forked: the parent's analysis (facts built, modules parsed) is here already
-        _WORKER = _PARENT
-        return
     config, root, files, checked, overlay, rules, facts = payload
     analysis = Analysis(config, root, files, checked, SourceStore(root, overlay), rules)
     analysis._facts = facts
@@ -825,7 +877,9 @@ def _worker_init(payload: tuple | None) -> None:
 def _worker_run(paths: list[str]) -> list[tuple[str, list[Diagnostic], dict[str, str | None]]]:
     analysis = _WORKER
     assert analysis is not None
-    by_path = {f.path: f for f in analysis.files}
+    by_path = analysis.__dict__.get("_by_path")
+    if by_path is None:
+        by_path = analysis.__dict__["_by_path"] = {f.path: f for f in analysis.files}
     out = []
     for p in paths:
         diags, deps = analysis.analyse_file(by_path[p])
@@ -834,37 +888,209 @@ def _worker_run(paths: list[str]) -> list[tuple[str, list[Diagnostic], dict[str,
 
 
 def _parallel(analysis: Analysis, files: list[SourceFile], jobs: int):
-    """Analyse ``files`` in ``jobs`` processes; results come back in the order of ``files``.
-    The workers get the facts (built here once), so every file is analysed against exactly the
-    same project model and call graph as in a single process."""
+    """Analyse ``files`` in ``jobs`` processes. The workers get the facts (built once, in this
+    process), so every file is analysed against exactly the same project model and call graph
+    as in a single process. Where fork is safe, see :func:`_forked`; else a pool of spawned
+    workers gets the facts pickled."""
     import multiprocessing
     import threading
-    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        yield from _forked(analysis, files, jobs)
+        return
+    yield from _spawned(analysis, files, jobs)
+
+
+class _Shares:
+    """Who analyses which file, in memory shared by forked processes: ``owner[i]`` is 0 while
+    file ``i`` is unclaimed, else the number of the process that claimed it (1: the parent)."""
+
+    def __init__(self, ctx: Any, count: int):
+        self.owner = ctx.RawArray("b", count)
+        self.lock = ctx.Lock()
+
+    def claim(self, i: int, me: int) -> bool:
+        if self.owner[i]:
+            return False
+        with self.lock:
+            if self.owner[i]:
+                return False
+            self.owner[i] = me
+            return True
+
+    def next(self, order: Iterable[int], me: int) -> int | None:
+        """The first file of ``order`` this process could claim (None: all are taken)."""
+        for i in order:
+            if self.claim(i, me):
+                return i
+        return None
+
+
+def _forked_worker(me: int, paths: list[str], shares: _Shares, facts_conn: Any, results: Any, facts_ready: bool) -> None:
+    """A forked worker (see :func:`_forked`): never returns (``os._exit``)."""
+    global _WORKER
+    code = 1
+    try:
+        analysis = _PARENT
+        assert analysis is not None
+        _WORKER = analysis
+        order = iter(range(len(paths) - 1, -1, -1))  # from the back; the parent starts at the front
+        own: list[int] = []
+        if not facts_ready:
+            python = {f.path for f in analysis.files if f.kind == "python"}
+            # until the parent's facts arrive: claim files from the back and parse, model and walk
+            # them (the part of the per-file work that needs no facts)
+            while not facts_conn.poll():
+                i = shares.next(order, me)
+                if i is None:
+                    break
+                own.append(i)
+                model = analysis.index.model(paths[i]) if paths[i] in python else None
+                if model is not None:
+                    walk_list(model.tree)
+            facts, shared = pickle.loads(facts_conn.recv_bytes())
+            analysis._facts = facts
+            analysis.index.adopt(shared)
+        batch: list[int] = []
+        for i in itertools.chain(own, iter(lambda: shares.next(order, me), None)):
+            batch.append(i)
+            if len(batch) == 16:
+                results.put(list(zip(batch, _worker_run([paths[j] for j in batch]))))
+                batch = []
+        if batch:
+            results.put(list(zip(batch, _worker_run([paths[j] for j in batch]))))
+        code = 0
+    except BaseException:  # the parent analyses whatever this worker did not deliver
+        code = 1
+    finally:
+        try:
+            results.close()
+            results.join_thread()  # everything put is in the pipe before this process ends
+        finally:
+            os._exit(code)
+
+
+def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
+    """``jobs - 1`` forked workers and this process share the files.
+
+    The workers are forked first, before the facts (project model and call graph) exist. While
+    this process builds the facts (claiming each file it parses for them), the workers claim
+    files from the back of the list and parse, model and walk them. The facts then reach the
+    workers pickled over a pipe (a few tens of ms); every process analyses the files it claimed
+    and then claims the rest one by one (workers from the back, this process from the front)
+    until none is left, so each file is parsed once and the processes finish together. A file
+    whose results never arrive (a worker that died) is analysed here: nothing is lost. When the
+    facts exist already (a run with the cache), the workers inherit them and start at once."""
+    import multiprocessing
+    import queue as queue_mod
+    import threading
 
     global _PARENT
+    ctx = multiprocessing.get_context("fork")
+    paths = [f.path for f in files]
+    by_path = {f.path: f for f in files}
+    position = {p: i for i, p in enumerate(paths)}
+    shares = _Shares(ctx, len(paths))
+    results = ctx.Queue()
+    facts_ready = analysis._facts is not None
+    procs = []
+    _PARENT = analysis
+    try:
+        for me in range(2, jobs + 1):
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_forked_worker, args=(me, paths, shares, recv, results, facts_ready), daemon=True)
+            proc.start()
+            recv.close()
+            procs.append((proc, send))
+    finally:
+        _PARENT = None
+    mine: list[int] = []
+
+    def parsed(path: str) -> None:  # a file parsed for the facts is this process's to analyse
+        i = position.get(path)
+        if i is not None and shares.claim(i, 1):
+            mine.append(i)
+
+    try:
+        analysis._on_parse = parsed
+        try:
+            facts = analysis.facts()
+        finally:
+            analysis._on_parse = None
+        if not facts_ready:
+            # the summaries and reach per Function come along: workers parse no module for them
+            payload = (Facts(facts.project, facts.reach, facts.project_raw, {}, {}), analysis.index.shared_state())
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            for _proc, send in procs:  # from threads: a worker reads it between two files
+                threading.Thread(target=_send_quietly, args=(send, data), daemon=True).start()
+        done: set[int] = set()
+
+        def delivered(block: bool):
+            while True:
+                try:
+                    batch = results.get(timeout=0.05) if block else results.get_nowait()
+                except queue_mod.Empty:
+                    return
+                for i, item in batch:
+                    done.add(i)
+                    yield item
+                block = False
+
+        order = iter(range(len(paths)))
+        for n, i in enumerate(itertools.chain(sorted(mine), iter(lambda: shares.next(order, 1), None))):
+            diags, deps = analysis.analyse_file(by_path[paths[i]])
+            done.add(i)
+            yield paths[i], diags, deps
+            if n % 16 == 15:
+                yield from delivered(False)
+        while True:
+            alive = any(proc.is_alive() for proc, _ in procs)
+            yield from delivered(True)
+            if not alive:
+                yield from delivered(False)
+                break
+        for i in range(len(paths)):  # results a worker never delivered
+            if i not in done:
+                diags, deps = analysis.analyse_file(by_path[paths[i]])
+                yield paths[i], diags, deps
+    finally:
+        for proc, send in procs:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+            send.close()
+        results.close()
+        results.cancel_join_thread()
+
+
+def _send_quietly(conn: Any, data: bytes) -> None:
+    try:
+        conn.send_bytes(data)
+    except OSError:  # the worker is gone: its chunks are analysed in the parent
+        pass
+
+
+def _spawned(analysis: Analysis, files: list[SourceFile], jobs: int):
+    """Spawned workers (no fork): a pool gets the facts pickled, results come back in order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     facts = analysis.facts()
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn"
-    payload = None
-    if method != "fork":
-        payload = (
-            analysis.config,
-            analysis.root,
-            analysis.files,
-            analysis.checked,
-            dict(analysis.store.overlay),
-            analysis.rule_classes,
-            Facts(facts.project, facts.reach, facts.project_raw, {}, {}),
-        )
+    payload = (
+        analysis.config,
+        analysis.root,
+        analysis.files,
+        analysis.checked,
+        dict(analysis.store.overlay),
+        analysis.rule_classes,
+        Facts(facts.project, facts.reach, facts.project_raw, {}, {}),
+    )
     paths = [f.path for f in files]
     size = max(1, -(-len(paths) // (jobs * 4)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    _PARENT = analysis
-    try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_init, initargs=(payload,)) as pool:
-            for batch in pool.map(_worker_run, chunks):
-                yield from batch
-    finally:
-        _PARENT = None
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init, initargs=(payload,)) as pool:
+        for batch in pool.map(_worker_run, chunks):
+            yield from batch
 
 
 class _LazyTrees(Mapping):

@@ -321,12 +321,21 @@ class ImportCosts:
 
     # ------------------------------------------------------------------ closures
     def closures(self) -> dict[int, Closure]:
+        """Position in ``functions`` -> the function's import closure (for every function whose
+        handler module parses)."""
         if self._closures is None:
             self._closures = {}
             for i, fn in enumerate(self.functions):
                 if fn.handler_path and self.index.model(fn.handler_path) is not None:
                     self._closures[i] = self._closure(fn)
         return self._closures
+
+    def adopt_into(self, index) -> None:
+        """Make this the ImportCosts :func:`costs_for` returns for ``index``."""
+        try:
+            setattr(index, _ATTR, self)
+        except AttributeError:  # pragma: no cover - an index without a __dict__
+            _CACHE[index] = self
 
     def closure(self, fn: Function) -> Closure | None:
         for i, f in enumerate(self.functions):
@@ -547,10 +556,10 @@ def costs_for(ctx) -> ImportCosts:
         except KeyError:
             overrides = None
         found = ImportCosts(index, ctx.project.functions, table_with(overrides if isinstance(overrides, Mapping) else None))
-        try:
-            setattr(index, _ATTR, found)
-        except AttributeError:  # pragma: no cover - an index without a __dict__
-            _CACHE[index] = found
+        # the engine computed the closures with the project model (a worker process, or a run
+        # with cached facts, gets them without parsing every handler module again)
+        found._closures = getattr(ctx, "import_closures", None)
+        found.adopt_into(index)
     return found
 
 

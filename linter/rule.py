@@ -66,6 +66,10 @@ class Rule:
     prefilter: ClassVar[tuple[str, ...] | None] = None
     # Which file kinds the rule reads: "python" and/or deployment kinds.
     file_kinds: ClassVar[tuple[str, ...]] = ("python",)
+    # The rule reads the import closures of the project's functions (sls_lint.importcost): the
+    # engine then computes them once with the project model, as facts (cached, and handed to
+    # worker processes), instead of on first use.
+    uses_import_closures: ClassVar[bool] = False
 
     # filled in by the registry
     doc: ClassVar[str] = ""

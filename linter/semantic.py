@@ -106,6 +106,7 @@ class ModuleModel:
         self.module_scope = Scope(tree, None, "module")
         self.scope_of_node[tree] = self.module_scope
         self.type_checking_imports: set[ast.AST] = set()
+        self._call_scopes: dict[ast.AST, Scope] = {}  # Call node -> the scope evaluating it
         self._build()
 
     # ------------------------------------------------------------------ building
@@ -154,6 +155,7 @@ class ModuleModel:
         t = type(node)
         if t not in _SPECIAL_NODES:  # fast path: most nodes only bind nothing and recurse
             if t is ast.Call:
+                self._call_scopes[node] = scope  # what scope_at would find, without the climb
                 if func is not None:
                     func.calls.append(node)
             elif t in _NO_CHILDREN:
@@ -275,6 +277,9 @@ class ModuleModel:
     # ------------------------------------------------------------------ queries
     def scope_at(self, node: ast.AST) -> Scope:
         """The innermost scope that evaluates ``node``."""
+        found = self._call_scopes.get(node)  # recorded while building (rules ask about calls most)
+        if found is not None:
+            return found
         cur = self.parents.get(node)
         child = node
         while cur is not None:

@@ -119,6 +119,29 @@ def test_cross_file_facts_invalidate_dependents(tree):
     assert keyed(lint(tree)) == keyed(first)
 
 
+def test_import_added_to_a_helper_reaches_every_handler_that_loads_it(tmp_path):
+    """Import closures are project facts: a heavy import added to a helper module changes the
+    cold-start finding (SLS502) of the handler that loads it, though the handler is unchanged and
+    another handler was analysed first (before, only the first file that asked for the closures
+    recorded the modules they read, so this finding stayed stale in the cache)."""
+    root = tmp_path / "svc"
+    root.mkdir()
+    (root / "a_handler.py").write_text("import json\n\n\ndef handler(event, context):\n    return json.dumps(event)\n")
+    (root / "b_handler.py").write_text("import helper\n\n\ndef handler(event, context):\n    return helper.go(event)\n")
+    (root / "helper.py").write_text("def go(e):\n    return e\n")
+    (root / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.11\nfunctions:\n"
+        "  a:\n    handler: a_handler.handler\n  b:\n    handler: b_handler.handler\n"
+    )
+    assert "SLS502" not in {d.code for d in lint(root).diagnostics}
+    (root / "helper.py").write_text("import pandas\nimport torch\nimport tensorflow\n\n\ndef go(e):\n    return e\n")
+    warm = lint(root)
+    assert ("b_handler.py", "SLS502") in {(d.path, d.code) for d in warm.diagnostics}
+    assert keyed(warm) == keyed(lint(root, cache=False))
+    (root / "helper.py").write_text("def go(e):\n    return e\n")
+    assert "SLS502" not in {d.code for d in lint(root).diagnostics}
+
+
 def test_deployment_file_change_is_seen(tree):
     sls = tree / "orders-service" / "serverless.yml"
     before = lint(tree)

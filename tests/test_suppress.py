@@ -1,4 +1,6 @@
 from pathlib import Path
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sls_lint.rule import Case
 from ruleharness import run_case
@@ -46,3 +48,19 @@ def test_comment_inside_string_is_not_a_suppression(tmp_path):
 def test_unused_not_reported_when_sls002_disabled(tmp_path):
     code = "x = 1  # sls-lint: ignore[SLS201]\n"
     assert codes(tmp_path, code, select=("SLS201",)) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="sSlLiInNtTqQaAoO-: #\n\u017f\u212a\u0131", max_size=40))
+def test_directive_precheck_is_exact(text):
+    """The ASCII fast path (two substring scans of the lowered text) finds exactly the comments
+    the case-blind regex finds."""
+    from sls_lint import suppress
+
+    reference = []
+    if suppress._CANDIDATE.search(text):
+        for i, line in enumerate(text.splitlines(), 1):
+            idx = suppress._comment_start(line)
+            if idx is not None and suppress._CANDIDATE.search(line, idx):
+                reference.append((i, idx, line[idx:]))
+    assert suppress._comments(text, python=False) == reference

@@ -73,6 +73,7 @@ BUDGET = RuleOption("cold-start-budget-ms", "number", DEFAULT_BUDGET_MS, "Millis
 
 class ColdStartImportBudget(Rule):
     code = "SLS502"
+    uses_import_closures = True
     name = "cold-start-import-budget"
     summary = "Function's estimated import cost at cold start exceeds the budget"
     severity = Severity.WARNING

@@ -94,6 +94,7 @@ __doc__ = __doc__.replace("{table}", render_table())
 
 class DeepSdkImport(Rule):
     code = "SLS503"
+    uses_import_closures = True
     name = "deep-sdk-import"
     summary = "Heavy module imported where a lighter module provides every name used"
     severity = Severity.INFO

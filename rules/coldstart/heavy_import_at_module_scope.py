@@ -81,6 +81,7 @@ DYNAMIC = ("globals()", "vars()", "eval(", "exec(")
 
 class HeavyImportAtModuleScope(Rule):
     code = "SLS501"
+    uses_import_closures = True
     name = "heavy-import-at-module-scope"
     summary = "Heavy module imported at module scope but used only on some code paths"
     severity = Severity.WARNING

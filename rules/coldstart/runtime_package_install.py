@@ -86,6 +86,7 @@ def _is_pip_install(words: list[str]) -> bool:
 
 class RuntimePackageInstall(Rule):
     code = "SLS504"
+    uses_import_closures = True
     name = "runtime-package-install"
     summary = "Packages installed with pip at import or per invocation"
     severity = Severity.ERROR

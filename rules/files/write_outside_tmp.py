@@ -103,6 +103,7 @@ SQL_WRITE = re.compile(r"^\s*(insert|update|delete|create|replace|drop|alter|ups
 
 class WriteOutsideTmp(Rule):
     code = "SLS602"
+    uses_import_closures = True
     name = "write-outside-tmp"
     summary = "File written outside /tmp on a read-only platform"
     severity = Severity.ERROR
