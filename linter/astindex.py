@@ -19,39 +19,56 @@ LEAVES = frozenset(
     t for t in vars(ast).values()
     if isinstance(t, type) and issubclass(t, (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)) and not t._fields
 )
+# the nodes whose walk is kept on them once computed (any node can be walked)
+_KEPT = frozenset({ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 # node type -> the fields that can hold child nodes (Name and Constant: none but a context leaf)
 _FIELDS: dict[type, tuple[str, ...]] = {ast.Name: (), ast.Constant: ()}
 
 
 def build(tree: ast.AST) -> dict[type, list[ast.AST]]:
-    """type -> nodes of that type, in ``ast.walk`` order (same traversal as ``ast.walk``:
-    a FIFO queue, children from ``_fields`` in order, lists item by item)."""
-    return _walk(tree)[1]
+    """type -> nodes of that type, in ``ast.walk`` order."""
+    found = tree.__dict__.get("_sls_types")
+    if found is None:
+        found = {}
+        for node in walk_list(tree):
+            bucket = found.get(node.__class__)
+            if bucket is None:
+                found[node.__class__] = [node]
+            else:
+                bucket.append(node)
+        tree.__dict__["_sls_types"] = found
+    return found
 
 
 def walk_list(tree: ast.AST) -> list[ast.AST]:
-    """Every node under ``tree`` in exactly ``ast.walk``'s order, except the field-less leaves
-    (contexts, operators), computed once per tree (the engine's rule dispatch, the project model
-    and :func:`nodes_of` share it). Do not mutate."""
-    return _walk(tree)[0]
+    """Every node under ``tree`` (any node: a module, a function, an expression) in exactly
+    ``ast.walk``'s order, except the field-less leaves (contexts, operators); for a module or a
+    definition computed once (the engine's rule dispatch, the project model, :func:`nodes_of`
+    and rules walking a function share it). A module's semantic model builds it while it traverses the
+    tree (see :func:`set_walk`); any other tree is walked here. Do not mutate."""
+    found = tree.__dict__.get("_sls_walk")
+    if found is None:
+        found = _walk(tree)
+        if tree.__class__ in _KEPT:  # big subtrees several rules walk; small ones are walked again
+            tree.__dict__["_sls_walk"] = found
+    return found
 
 
-def _walk(tree: ast.AST) -> tuple[list[ast.AST], dict[type, list[ast.AST]]]:
-    cached = tree.__dict__.get("_sls_walk")
-    if cached is not None:
-        return cached
+def set_walk(tree: ast.AST, nodes: list[ast.AST]) -> None:
+    """Record ``nodes`` as the walk of ``tree`` (built by ``semantic.ModuleModel``; kept on the
+    tree itself: dropped with it, and a re-parsed (fixed) module gets a new one)."""
+    tree.__dict__["_sls_walk"] = nodes
+
+
+def _walk(tree: ast.AST) -> list[ast.AST]:
+    """The same traversal as ``ast.walk``: a FIFO queue, children from ``_fields`` in order,
+    lists item by item; leaves left out."""
     queue: list[ast.AST] = [tree]
     push = queue.append
-    by_type: dict[type, list[ast.AST]] = {}
     fields_of = _FIELDS
     leaves = LEAVES
     for node in queue:  # the list grows while it is read: breadth first
         t = type(node)
-        bucket = by_type.get(t)
-        if bucket is None:
-            by_type[t] = [node]
-        else:
-            bucket.append(node)
         fields = fields_of.get(t)
         if fields is None:
             fields = fields_of[t] = tuple(t._fields)
@@ -67,14 +84,12 @@ def _walk(tree: ast.AST) -> tuple[list[ast.AST], dict[type, list[ast.AST]]]:
                 for item in value:
                     if isinstance(item, _AST) and item.__class__ not in leaves:
                         push(item)
-    # kept on the tree itself: dropped with it, and a re-parsed (fixed) module gets a new one
-    tree.__dict__["_sls_walk"] = result = (queue, by_type)
-    return result
+    return queue
 
 
 def index(model) -> dict[type, list[ast.AST]]:
     """The per-model index (built on first use)."""
-    return _walk(model.tree)[1]
+    return build(model.tree)
 
 
 def nodes_of(model, cls: type) -> list[ast.AST]:

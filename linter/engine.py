@@ -1019,7 +1019,7 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
             analysis._on_parse = None
         if not facts_ready:
             # the summaries and reach per Function come along: workers parse no module for them
-            payload = (Facts(facts.project, facts.reach, facts.project_raw, {}, {}), analysis.index.shared_state())
+            payload = (Facts(facts.project, facts.reach, facts.project_raw, {}, {}, facts.closures), analysis.index.shared_state())
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
             for _proc, send in procs:  # from threads: a worker reads it between two files
                 threading.Thread(target=_send_quietly, args=(send, data), daemon=True).start()
@@ -1083,7 +1083,7 @@ def _spawned(analysis: Analysis, files: list[SourceFile], jobs: int):
         analysis.checked,
         dict(analysis.store.overlay),
         analysis.rule_classes,
-        Facts(facts.project, facts.reach, facts.project_raw, {}, {}),
+        Facts(facts.project, facts.reach, facts.project_raw, {}, {}, facts.closures),
     )
     paths = [f.path for f in files]
     size = max(1, -(-len(paths) // (jobs * 4)))

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .astindex import LEAVES
+from .astindex import LEAVES, set_walk, walk_list
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 _AST = ast.AST
@@ -111,7 +111,14 @@ class ModuleModel:
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
-        self._visit_block(self.tree, self.module_scope, None, "")
+        # levels[d]: the nodes at depth d, in the order this depth-first traversal meets them.
+        # Children are met in field order, so within one depth that is exactly the order of
+        # ast.walk (breadth first, children in field order): their concatenation is the shared
+        # walk (astindex.walk_list), built here instead of by a second traversal
+        self._levels: list[list[ast.AST]] = [[self.tree]]
+        self._visit_block(self.tree, self.module_scope, None, "", False, 0)
+        set_walk(self.tree, [n for level in self._levels for n in level])
+        del self._levels
         for info in self.functions.values():
             info.decorators = [self._decorator_name(d, info.scope.parent or self.module_scope) for d in info.decorator_nodes]
             info.decorators = [d for d in info.decorators if d]
@@ -120,14 +127,24 @@ class ModuleModel:
         target = node.func if isinstance(node, ast.Call) else node
         return self.qualified_name(target, scope)
 
-    def _visit_block(self, node: ast.AST, scope: Scope, func: FunctionInfo | None, prefix: str, in_tc: bool = False) -> None:
+    def _level(self, depth: int) -> list[ast.AST]:
+        levels = self._levels
+        if depth == len(levels):
+            levels.append([])
+        return levels[depth]
+
+    def _visit_block(self, node: ast.AST, scope: Scope, func: FunctionInfo | None, prefix: str, in_tc: bool, depth: int) -> None:
+        """Visit the children of ``node`` (at ``depth``) in field order."""
         # ast.iter_child_nodes inlined (this runs for every node of every module)
         # leaves (expression contexts, operators) are shared singletons with no children: they
-        # are skipped here (no call, no parent entry); Name and Constant get a parent, no call
+        # are skipped here (no call, no parent entry, not walked); Name and Constant get a
+        # parent and a place in the walk, no call
         parents = self.parents
         visit = self._visit
         leaves = _NO_CHILDREN
         terminal = _TERMINAL
+        push = None
+        below = depth + 1
         for name in node._fields:
             try:
                 value = getattr(node, name)
@@ -137,21 +154,50 @@ class ModuleModel:
                 t = value.__class__
                 if t in leaves:
                     continue
+                if push is None:
+                    push = self._level(below).append
+                push(value)
                 parents[value] = node
                 if t not in terminal:
-                    visit(value, scope, func, prefix, in_tc)
+                    visit(value, scope, func, prefix, in_tc, below)
             elif isinstance(value, list):
                 for child in value:
                     if isinstance(child, _AST):
                         parents[child] = node
-                        if child.__class__ not in terminal:
-                            visit(child, scope, func, prefix, in_tc)
+                        t = child.__class__
+                        if t in terminal:
+                            if t in leaves:  # the operators of a Compare
+                                continue
+                        else:
+                            if push is None:
+                                push = self._level(below).append
+                            push(child)
+                            visit(child, scope, func, prefix, in_tc, below)
+                            continue
+                        if push is None:
+                            push = self._level(below).append
+                        push(child)
+
+    def _walk_only(self, node: ast.AST, depth: int) -> None:
+        """Put the nodes below ``node`` (at ``depth``) in the walk, nothing else: parts the
+        model does not analyse (annotations of parameters and returns, aliases, parameters)."""
+        leaves = _NO_CHILDREN
+        push = None
+        for name in node._fields:
+            value = getattr(node, name, None)
+            for child in value if isinstance(value, list) else (value,):
+                if isinstance(child, _AST) and child.__class__ not in leaves:
+                    if push is None:
+                        push = self._level(depth + 1).append
+                    push(child)
+                    self._walk_only(child, depth + 1)
 
     def _bind(self, scope: Scope, name: str, node: ast.AST) -> None:
         target = self.module_scope if name in scope.globals else scope
         target.bindings.setdefault(name, []).append(node)
 
-    def _visit(self, node: ast.AST, scope: Scope, func: FunctionInfo | None, prefix: str, in_tc: bool) -> None:
+    def _visit(self, node: ast.AST, scope: Scope, func: FunctionInfo | None, prefix: str, in_tc: bool, depth: int) -> None:
+        """Analyse ``node`` (at ``depth``, already in the walk); children in field order."""
         t = type(node)
         if t not in _SPECIAL_NODES:  # fast path: most nodes only bind nothing and recurse
             if t is ast.Call:
@@ -160,13 +206,16 @@ class ModuleModel:
                     func.calls.append(node)
             elif t in _NO_CHILDREN:
                 return
-            self._visit_block(node, scope, func, prefix, in_tc)
+            self._visit_block(node, scope, func, prefix, in_tc, depth)
             return
+        below = depth + 1
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for d in node.decorator_list:
-                self.parents[d] = node
-                self._visit(d, scope, func, prefix, in_tc)
-            self._visit_args(node.args, scope, func, prefix, in_tc)
+            # fields: args (defaults evaluated here), body (the function's scope), decorators
+            # (evaluated here), returns (not analysed)
+            level = self._level(below)
+            level.append(node.args)
+            mark = len(func.calls) if func is not None else 0
+            self._visit_args(node.args, scope, func, prefix, in_tc, below)
             if node.returns is not None:
                 self.parents[node.returns] = node
             self._bind(scope, node.name, node)
@@ -181,12 +230,26 @@ class ModuleModel:
             self.by_qualname.setdefault(qualname, info)
             for stmt in node.body:
                 self.parents[stmt] = node
-                self._visit(stmt, fscope, info, qualname + ".", False)
+                level.append(stmt)
+                self._visit(stmt, fscope, info, qualname + ".", False, below)
+            self._decorators(node, scope, func, prefix, in_tc, below, mark)
+            if node.returns is not None:
+                level.append(node.returns)
+                self._walk_only(node.returns, below)
             return
         if isinstance(node, ast.ClassDef):
-            for d in node.decorator_list + node.bases + [k.value for k in node.keywords]:
-                self.parents[d] = node
-                self._visit(d, scope, func, prefix, in_tc)
+            # fields: bases, keywords, body, decorators; all but the body evaluated here
+            level = self._level(below)
+            mark = len(func.calls) if func is not None else 0
+            for b in node.bases:
+                self.parents[b] = node
+                level.append(b)
+                self._visit(b, scope, func, prefix, in_tc, below)
+            for k in node.keywords:
+                level.append(k)
+                self.parents[k.value] = node
+                self._level(below + 1).append(k.value)
+                self._visit(k.value, scope, func, prefix, in_tc, below + 1)
             self._bind(scope, node.name, node)
             if scope.kind == "module":
                 self.classes[node.name] = node
@@ -194,20 +257,27 @@ class ModuleModel:
             self.scope_of_node[node] = cscope
             for stmt in node.body:
                 self.parents[stmt] = node
-                self._visit(stmt, cscope, func, f"{prefix}{node.name}.", in_tc)
+                level.append(stmt)
+                self._visit(stmt, cscope, func, f"{prefix}{node.name}.", in_tc, below)
+            self._decorators(node, scope, func, prefix, in_tc, below, mark)
             return
         if isinstance(node, ast.Lambda):
             lscope = Scope(node, scope, "lambda")
             self.scope_of_node[node] = lscope
             for a in _all_args(node.args):
                 lscope.params.add(a.arg)
-            self._visit_args(node.args, scope, func, prefix, in_tc)
+            level = self._level(below)
+            level.append(node.args)
+            self._visit_args(node.args, scope, func, prefix, in_tc, below)
             self.parents[node.body] = node
-            self._visit(node.body, lscope, func, prefix, in_tc)
+            level.append(node.body)
+            self._visit(node.body, lscope, func, prefix, in_tc, below)
             return
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             if in_tc:
                 self.type_checking_imports.add(node)
+            if node.names:
+                self._level(below).extend(node.names)  # aliases: no child nodes
             for alias in node.names:
                 if isinstance(node, ast.Import):
                     if alias.asname:
@@ -226,14 +296,18 @@ class ModuleModel:
         elif isinstance(node, ast.Nonlocal):
             scope.nonlocals.update(node.names)
         elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            level = self._level(below)
             self.parents[node.test] = node
-            self._visit(node.test, scope, func, prefix, in_tc)
+            level.append(node.test)
+            self._visit(node.test, scope, func, prefix, in_tc, below)
             for stmt in node.body:
                 self.parents[stmt] = node
-                self._visit(stmt, scope, func, prefix, True)
+                level.append(stmt)
+                self._visit(stmt, scope, func, prefix, True, below)
             for stmt in node.orelse:
                 self.parents[stmt] = node
-                self._visit(stmt, scope, func, prefix, in_tc)
+                level.append(stmt)
+                self._visit(stmt, scope, func, prefix, in_tc, below)
             return
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -254,12 +328,39 @@ class ModuleModel:
             self._bind(scope, node.name, node)
         elif isinstance(node, ast.Call) and func is not None:
             func.calls.append(node)
-        self._visit_block(node, scope, func, prefix, in_tc)
+        self._visit_block(node, scope, func, prefix, in_tc, depth)
 
-    def _visit_args(self, args: ast.arguments, scope: Scope, func, prefix, in_tc) -> None:
-        for d in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
-            self.parents[d] = args
-            self._visit(d, scope, func, prefix, in_tc)
+    def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: Scope, func, prefix, in_tc, depth: int, mark: int) -> None:
+        """The decorators of ``node`` (at ``depth``): visited last (field order, for the walk),
+        but Python evaluates them first, so their calls go back in front of the calls made since
+        ``mark`` (defaults, bases, a class body) in the enclosing function's list."""
+        level = self._level(depth)
+        start = len(func.calls) if func is not None else 0
+        for d in node.decorator_list:
+            self.parents[d] = node
+            level.append(d)
+            self._visit(d, scope, func, prefix, in_tc, depth)
+        if func is not None and len(func.calls) > start and start > mark:
+            calls = func.calls
+            calls[mark:] = calls[start:] + calls[mark:start]
+
+    def _visit_args(self, args: ast.arguments, scope: Scope, func, prefix, in_tc, depth: int) -> None:
+        """``args`` is at ``depth``: its parameters (and their annotations) are walked, its
+        defaults analysed in the scope that evaluates them (the one around the function)."""
+        level = None
+        for name in ("posonlyargs", "args", "vararg", "kwonlyargs", "kw_defaults", "kwarg", "defaults"):  # field order
+            value = getattr(args, name)
+            for child in value if isinstance(value, list) else (value,):
+                if child is None:
+                    continue
+                if level is None:
+                    level = self._level(depth + 1)
+                level.append(child)
+                if name in ("kw_defaults", "defaults"):
+                    self.parents[child] = args
+                    self._visit(child, scope, func, prefix, in_tc, depth + 1)
+                else:
+                    self._walk_only(child, depth + 1)
 
     def _resolve_from(self, node: ast.ImportFrom) -> str:
         if not node.level:
@@ -408,7 +509,7 @@ class ModuleModel:
             if not args or any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in info.node.decorator_list):
                 continue
             me = args[0].arg
-            for node in ast.walk(info.node):
+            for node in walk_list(info.node):
                 targets: list[ast.expr] = []
                 value = None
                 if isinstance(node, ast.Assign):
@@ -421,7 +522,7 @@ class ModuleModel:
                     t = node.optional_vars if isinstance(node, ast.withitem) else node.target
                     targets = [t] if t is not None else []
                 for t in targets:
-                    for sub in ast.walk(t):
+                    for sub in walk_list(t):
                         if isinstance(sub, ast.Attribute) and sub.attr == attr and isinstance(sub.value, ast.Name) and sub.value.id == me:
                             if sub is t and value is not None and isinstance(node, (ast.Assign, ast.AnnAssign)):
                                 values.append(value)
@@ -566,7 +667,7 @@ def invocation_names(model: "ModuleModel", expr: ast.AST) -> list[str]:
     context, or handler locals): the value depends on the invocation."""
     scope = model.scope_at(expr)
     out = []
-    for n in ast.walk(expr):
+    for n in walk_list(expr):
         if isinstance(n, ast.Name):
             found = model.lookup(n.id, scope)
             if found is not None and found[0].kind in ("function", "lambda"):
@@ -579,7 +680,7 @@ def invocation_names(model: "ModuleModel", expr: ast.AST) -> list[str]:
 def defined_before(model: "ModuleModel", expr: ast.AST, line: int) -> bool:
     """Every module-level name ``expr`` uses is bound before ``line`` (so the expression can be
     evaluated at module scope right before that line)."""
-    for n in ast.walk(expr):
+    for n in walk_list(expr):
         if isinstance(n, ast.Name):
             found = model.lookup(n.id, model.module_scope)
             if found is None:
@@ -591,7 +692,7 @@ def defined_before(model: "ModuleModel", expr: ast.AST, line: int) -> bool:
                 # an import: find its statement line
                 ok = any(
                     isinstance(st, (ast.Import, ast.ImportFrom)) and st.lineno < line and any((a.asname or a.name.split(".")[0]) == name for a in st.names)
-                    for st in ast.walk(model.tree)
+                    for st in walk_list(model.tree)
                     if isinstance(st, (ast.Import, ast.ImportFrom))
                 )
                 if not ok:

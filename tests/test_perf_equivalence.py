@@ -30,8 +30,30 @@ s = "caf\\u00e9 \\r\\n" ; t = f"{x!r:>{y}} tail"
 '''
 
 
+# what the semantic model visits out of field order or not at all (it builds the walk too)
+TRICKY_DEFS = '''
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    from x import Y
+else:
+    import z as zz
+def outer(a, /, b: "B" = make(1), *args: T[int], c: int = kw(), d=None, **kw: dict[str, "V"]) -> ret(1)[int]:
+    @deco(one())
+    @other.attr
+    class Inner(Base(two()), metaclass=Meta(three()), flag=True):
+        x: int = four()
+        def m(self, q=lambda r=five(): r + six()) -> None:
+            return seven(q)
+    f = lambda p, *, k=eight(): nine(p, k)
+    return Inner, f
+class Plain:
+    pass
+'''
+
+
 def _models():
     yield ModuleModel("tricky.py", TRICKY, ast.parse(TRICKY))
+    yield ModuleModel("tricky_defs.py", TRICKY_DEFS, ast.parse(TRICKY_DEFS))
     for p in SOURCES[:80]:
         text = p.read_text("utf-8")
         yield ModuleModel(str(p.relative_to(ROOT)), text, ast.parse(text))
@@ -149,3 +171,14 @@ def test_reexported_parses_only_modules_that_can_name_the_target(lookups, monkey
     assert ("other.py" in loaded) == (lookups > 0)
     assert isinstance(costs.reexported("pkg/__init__.py"), importcost._Everything)  # app.py star-imports pkg
     assert costs.reexported("app.py") == set()
+
+
+def test_calls_in_evaluation_order():
+    """The model visits decorators after the body (field order, for the shared walk) but lists
+    the enclosing function's calls as Python evaluates them: decorators first."""
+    model = ModuleModel("tricky_defs.py", TRICKY_DEFS, ast.parse(TRICKY_DEFS))
+    outer = model.by_qualname["outer"]
+    names = [ast.unparse(c.func) for c in outer.calls]
+    assert names[:6] == ["deco", "one", "Base", "two", "Meta", "three"], names
+    assert names.index("four") < names.index("eight") and "seven" not in names
+    assert model.by_qualname["outer.Inner.m"].calls and [ast.unparse(c.func) for c in model.by_qualname["outer.Inner.m"].calls] == ["seven"]

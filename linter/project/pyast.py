@@ -139,7 +139,7 @@ class ModuleInfo:
                 inner = value.args[0].id
                 return (("app", inner), ("wraps_app", inner)) + self._framework(inner)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for sub in ast.walk(node):
+            for sub in walk_list(node):
                 if isinstance(sub, ast.Call) and self.call_name(sub) in APP_SERVE_CALLS:
                     if sub.args and isinstance(sub.args[0], ast.Name):
                         inner = sub.args[0].id

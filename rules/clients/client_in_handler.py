@@ -60,7 +60,7 @@ from __future__ import annotations
 import ast
 import re
 
-from sls_lint.astindex import nodes_of
+from sls_lint.astindex import nodes_of, walk_list
 from sls_lint.catalog import CLIENT_FACTORY_RECEIVERS, canonical, client_kind
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.rule import Case, Rule
@@ -144,7 +144,7 @@ def _is_lazy_singleton(model, call: ast.Call) -> bool:
     cur = model.parents.get(stmt)
     while cur is not None and not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
         if isinstance(cur, (ast.If, ast.While)):
-            if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(cur.test)):
+            if any(isinstance(n, ast.Name) and n.id in names for n in walk_list(cur.test)):
                 return True
         cur = model.parents.get(cur)
     return False
@@ -157,7 +157,7 @@ def _is_lazy_attribute(ctx, call: ast.Call) -> bool:
     invocation (the instance itself is created in the handler)."""
     model = ctx.model
     stmt = _statement_of(model, call)
-    if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None or not any(n is call for n in ast.walk(stmt.value)):
+    if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None or not any(n is call for n in walk_list(stmt.value)):
         return False
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     scope = model.scope_at(call)
@@ -172,7 +172,7 @@ def _is_lazy_attribute(ctx, call: ast.Call) -> bool:
         return False
 
     def mentions(test: ast.AST) -> bool:
-        for n in ast.walk(test):
+        for n in walk_list(test):
             if isinstance(n, ast.Attribute) and n.attr in attrs and model.self_class(n.value, scope) is not None:
                 return True
             if isinstance(n, ast.Constant) and n.value in attrs:  # hasattr(self, "_conn")

@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import ast
 
-from sls_lint.astindex import nodes_of
+from sls_lint.astindex import nodes_of, walk_list
 from sls_lint.config import RuleOption
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.importcost import costs_for, lookup, threshold_ms
@@ -188,12 +188,12 @@ def _annotation_kinds(model) -> dict[int, str]:
         if n.returns is not None:
             anns.append(n.returns)
         for ann in anns:
-            for x in ast.walk(ann):
+            for x in walk_list(ann):
                 out[id(x)] = "signature"
     for n in nodes_of(model, ast.AnnAssign):
         scope = model.scope_at(n)
         kind = {"function": "local", "module": "module", "class": "class"}.get(scope.kind, "module")
-        for x in ast.walk(n.annotation):
+        for x in walk_list(n.annotation):
             out[id(x)] = kind
     return out
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import ast
 
+from sls_lint.astindex import walk_list
+
 REQUEST_NAMES = frozenset({"event", "evt", "request", "req"})
 
 
@@ -93,7 +95,7 @@ def temp_derived(model, node, _depth: int = 0) -> bool:
     """The expression builds on tempfile / an environment lookup (a place the user chose)."""
     if _depth > 5:
         return False
-    for n in ast.walk(node):
+    for n in walk_list(node):
         if isinstance(n, ast.Call):
             name = model.call_name(n) or ""
             if name.startswith("tempfile.") or name in ("os.getenv", "os.environ.get") or name.endswith(".getenv"):
@@ -110,14 +112,14 @@ def temp_derived(model, node, _depth: int = 0) -> bool:
 
 
 def names_in(node) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return {n.id for n in walk_list(node) if isinstance(n, ast.Name)}
 
 
 def tainted_names(info, seeds: set[str], is_source) -> set[str]:
     """Local names whose value derives from ``seeds`` or from a node ``is_source`` accepts,
     through assignments in the function body (a few passes to a fixpoint)."""
     tainted = set(seeds)
-    assigns = [n for n in ast.walk(info.node) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.withitem, ast.For, ast.NamedExpr))]
+    assigns = [n for n in walk_list(info.node) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.withitem, ast.For, ast.NamedExpr))]
     for _ in range(4):
         before = len(tainted)
         for a in assigns:
@@ -133,7 +135,7 @@ def tainted_names(info, seeds: set[str], is_source) -> set[str]:
                 value, targets = a.iter, [a.target]
             if value is None:
                 continue
-            if names_in(value) & tainted or any(is_source(n) for n in ast.walk(value)):
+            if names_in(value) & tainted or any(is_source(n) for n in walk_list(value)):
                 for t in targets:
                     tainted |= names_in(t)
         if len(tainted) == before:

@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import ast
 
+from sls_lint.astindex import walk_list
+
 from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
 from sls_lint.rules.files._shared import request_params
@@ -105,7 +107,7 @@ def _is_log_call(model, node: ast.Call) -> bool:
 
 def _header_locals(info, params: set[str]) -> set[str]:
     out = set()
-    for n in ast.walk(info.node):
+    for n in walk_list(info.node):
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and _headers_of(n.value, params):
             out.add(n.targets[0].id)
     return out

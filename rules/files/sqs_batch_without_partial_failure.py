@@ -62,6 +62,8 @@ from __future__ import annotations
 
 import ast
 
+from sls_lint.astindex import walk_list
+
 from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
 
@@ -117,12 +119,12 @@ def _sqs_shaped(info) -> bool:
     if not args:
         return False
     event = args[0].arg
-    for n in ast.walk(info.node):
+    for n in walk_list(info.node):
         if isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.iter, ast.Subscript):
             it = n.iter
             if isinstance(it.value, ast.Name) and it.value.id == event and isinstance(it.slice, ast.Constant) and it.slice.value == "Records" and isinstance(n.target, ast.Name):
                 rec = n.target.id
-                for m in ast.walk(info.node):
+                for m in walk_list(info.node):
                     if isinstance(m, ast.Subscript) and isinstance(m.value, ast.Name) and m.value.id == rec and isinstance(m.slice, ast.Constant) and m.slice.value == "body":
                         return True
     return False
@@ -150,7 +152,7 @@ def _has_key(node: ast.AST, model, scope, depth: int = 0) -> bool:
         if sv is not None:
             return _has_key(sv[0], model, sv[1], depth + 1)
         # any assignment of a dict with the key to this name
-        for n in ast.walk(scope.node):
+        for n in walk_list(scope.node):
             if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets) and _has_key(n.value, model, scope, depth + 1):
                 return True
     return False
@@ -159,7 +161,7 @@ def _has_key(node: ast.AST, model, scope, depth: int = 0) -> bool:
 def _reports_failures(model, info) -> bool:
     if _uses_powertools(model, info):
         return True
-    for n in ast.walk(info.node):
+    for n in walk_list(info.node):
         if isinstance(n, ast.Return) and n.value is not None and model.enclosing_function(n) is info:
             if _has_key(n.value, model, info.scope):
                 return True

@@ -79,7 +79,7 @@ import difflib
 import posixpath
 import re
 
-from sls_lint.astindex import nodes_of
+from sls_lint.astindex import nodes_of, walk_list
 from sls_lint.core import Severity, Span
 from sls_lint.project.pyast import bound_names, module_statements
 from sls_lint.rule import Case, Rule
@@ -218,7 +218,7 @@ class HandlerNotFound(Rule):
             names.update(bound)
             if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                 # tuple targets, walrus and other forms: count every Name stored at this level
-                for node in ast.walk(stmt):
+                for node in walk_list(stmt):
                     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                         names.add(node.id)
                         if node.id == name:
@@ -226,7 +226,7 @@ class HandlerNotFound(Rule):
             elif name in bound:
                 bindings.append(stmt)
             elif isinstance(stmt, (ast.For, ast.With)) or type(stmt).__name__ in ("Global", "Delete"):
-                for node in ast.walk(stmt):
+                for node in walk_list(stmt):
                     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
                         bindings.append(stmt)
         if any(n.target.id == name for n in nodes_of(model, ast.NamedExpr)):
