@@ -31,6 +31,23 @@ _SPECIAL_NODES = frozenset(
 _NO_CHILDREN = LEAVES
 # nodes whose only child nodes are leaves: nothing below them to visit
 _TERMINAL = frozenset({ast.Name, ast.Constant, *_NO_CHILDREN})
+# Fields that never hold a node that is walked: identifiers, numbers, strings (Constant is
+# terminal), and the context/operator leaves (ctx, op, ops); ``name`` is an identifier in every
+# node but TypeAlias (3.12). Global and Nonlocal ``names`` are strings (Import's are aliases, but
+# imports are analysed apart).
+_SCALAR_FIELDS = frozenset(
+    {"ctx", "op", "ops", "type_comment", "kind", "level", "simple", "is_async", "conversion", "attr", "id", "arg", "asname", "module", "kwd_attrs", "rest", "tag", "name"}
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Global: (), ast.Nonlocal: ()}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that can hold walked child nodes (in field order)."""
+    scalar = _SCALAR_FIELDS - {"name"} if cls.__name__ == "TypeAlias" else _SCALAR_FIELDS  # 3.12: its name is a Name
+    found = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in scalar)
+    return found
+
+
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 BUILTINS = frozenset(dir(builtins))
 
@@ -141,56 +158,52 @@ class ModuleModel:
         # parent and a place in the walk, no call
         parents = self.parents
         visit = self._visit
-        leaves = _NO_CHILDREN
         terminal = _TERMINAL
         push = None
         below = depth + 1
-        for name in node._fields:
+        fields = _CHILD_FIELDS.get(node.__class__)
+        if fields is None:
+            fields = _child_fields(node.__class__)
+        for name in fields:
             try:
                 value = getattr(node, name)
             except AttributeError:
                 continue
             if isinstance(value, _AST):
-                t = value.__class__
-                if t in leaves:
-                    continue
                 if push is None:
-                    push = self._level(below).append
+                    levels = self._levels
+                    push = (levels[below] if below < len(levels) else self._level(below)).append
                 push(value)
                 parents[value] = node
-                if t not in terminal:
+                if value.__class__ not in terminal:
                     visit(value, scope, func, prefix, in_tc, below)
-            elif isinstance(value, list):
+            elif value.__class__ is list:
                 for child in value:
                     if isinstance(child, _AST):
                         parents[child] = node
-                        t = child.__class__
-                        if t in terminal:
-                            if t in leaves:  # the operators of a Compare
-                                continue
-                        else:
-                            if push is None:
-                                push = self._level(below).append
-                            push(child)
-                            visit(child, scope, func, prefix, in_tc, below)
-                            continue
                         if push is None:
-                            push = self._level(below).append
+                            levels = self._levels
+                            push = (levels[below] if below < len(levels) else self._level(below)).append
                         push(child)
+                        if child.__class__ not in terminal:
+                            visit(child, scope, func, prefix, in_tc, below)
 
     def _walk_only(self, node: ast.AST, depth: int) -> None:
         """Put the nodes below ``node`` (at ``depth``) in the walk, nothing else: parts the
         model does not analyse (annotations of parameters and returns, aliases, parameters)."""
-        leaves = _NO_CHILDREN
         push = None
-        for name in node._fields:
+        fields = _CHILD_FIELDS.get(node.__class__)
+        if fields is None:
+            fields = _child_fields(node.__class__)
+        for name in fields:
             value = getattr(node, name, None)
             for child in value if isinstance(value, list) else (value,):
-                if isinstance(child, _AST) and child.__class__ not in leaves:
+                if isinstance(child, _AST):
                     if push is None:
                         push = self._level(depth + 1).append
                     push(child)
-                    self._walk_only(child, depth + 1)
+                    if child.__class__ is not ast.arg or child.annotation is not None:
+                        self._walk_only(child, depth + 1)
 
     def _bind(self, scope: Scope, name: str, node: ast.AST) -> None:
         target = self.module_scope if name in scope.globals else scope
