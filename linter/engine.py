@@ -938,8 +938,11 @@ def _forked_worker(me: int, paths: list[str], shares: _Shares, facts_conn: Any, 
         own: list[int] = []
         if not facts_ready:
             python = {f.path for f in analysis.files if f.kind == "python"}
+            exports = _module_exports(analysis)
+            pending: dict[str, Any] = {}
             # until the parent's facts arrive: claim files from the back and parse, model and walk
-            # them (the part of the per-file work that needs no facts)
+            # them (the part of the per-file work that needs no facts); what other modules' rules
+            # read of them goes to the parent (which then needs not parse them)
             while not facts_conn.poll():
                 i = shares.next(order, me)
                 if i is None:
@@ -948,17 +951,25 @@ def _forked_worker(me: int, paths: list[str], shares: _Shares, facts_conn: Any, 
                 model = analysis.index.model(paths[i]) if paths[i] in python else None
                 if model is not None:
                     walk_list(model.tree)
-            facts, shared = pickle.loads(facts_conn.recv_bytes())
+                    if exports is not None:
+                        pending[paths[i]] = exports(analysis.index, paths[i])
+                        if len(pending) == 64:
+                            results.put(("exports", pending))
+                            pending = {}
+            if pending:
+                results.put(("exports", pending))
+            facts, shared, parent_exports = pickle.loads(facts_conn.recv_bytes())
             analysis._facts = facts
             analysis.index.adopt(shared)
+            _adopt_exports(analysis, parent_exports)
         batch: list[int] = []
         for i in itertools.chain(own, iter(lambda: shares.next(order, me), None)):
             batch.append(i)
             if len(batch) == 16:
-                results.put(list(zip(batch, _worker_run([paths[j] for j in batch]))))
+                results.put(("files", list(zip(batch, _worker_run([paths[j] for j in batch])))))
                 batch = []
         if batch:
-            results.put(list(zip(batch, _worker_run([paths[j] for j in batch]))))
+            results.put(("files", list(zip(batch, _worker_run([paths[j] for j in batch])))))
         code = 0
     except BaseException:  # the parent analyses whatever this worker did not deliver
         code = 1
@@ -1018,24 +1029,31 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
         finally:
             analysis._on_parse = None
         if not facts_ready:
-            # the summaries and reach per Function come along: workers parse no module for them
-            payload = (Facts(facts.project, facts.reach, facts.project_raw, {}, {}, facts.closures), analysis.index.shared_state())
+            # the summaries, reach per Function and module exports come along: workers parse no
+            # module for them
+            exports = _module_exports(analysis)
+            parsed_here = {p: exports(analysis.index, p) for p, m in analysis._models.items() if m is not None} if exports else {}
+            payload = (Facts(facts.project, facts.reach, facts.project_raw, {}, {}, facts.closures), analysis.index.shared_state(), parsed_here)
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
             for _proc, send in procs:  # from threads: a worker reads it between two files
                 threading.Thread(target=_send_quietly, args=(send, data), daemon=True).start()
         done: set[int] = set()
 
-        def delivered(block: bool):
+        def delivered(block: bool):  # results (and module exports) the workers have sent
             while True:
                 try:
-                    batch = results.get(timeout=0.05) if block else results.get_nowait()
+                    kind, batch = results.get(timeout=0.05) if block else results.get_nowait()
                 except queue_mod.Empty:
                     return
+                if kind == "exports":
+                    _adopt_exports(analysis, batch)
+                    continue
                 for i, item in batch:
                     done.add(i)
                     yield item
                 block = False
 
+        yield from delivered(False)  # module exports sent while the facts were built
         order = iter(range(len(paths)))
         for n, i in enumerate(itertools.chain(sorted(mine), iter(lambda: shares.next(order, 1), None))):
             diags, deps = analysis.analyse_file(by_path[paths[i]])
@@ -1061,6 +1079,26 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
             send.close()
         results.close()
         results.cancel_join_thread()
+
+
+def _module_exports(analysis: Analysis) -> Any:
+    """What the rules of other modules read of a module, as a picklable value: a function
+    (index, path) -> value, or None when no enabled rule reads it. Today: what each module
+    imports from the other project modules (importcost.contributions, for SLS501's re-export
+    table), which forked processes hand each other instead of parsing each other's modules."""
+    if not any(r.uses_import_closures for r in analysis.rules()):
+        return None
+    from .importcost import contributions
+
+    return contributions
+
+
+def _adopt_exports(analysis: Analysis, exports: Mapping[str, Any]) -> None:
+    from .importcost import contributions_memo
+
+    memo = contributions_memo(analysis.index)
+    for path, value in exports.items():
+        memo.setdefault(path, value)
 
 
 def _send_quietly(conn: Any, data: bytes) -> None:

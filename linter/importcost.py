@@ -291,33 +291,15 @@ class ImportCosts:
                 self._by_target.setdefault(target, set()).update(names)
 
     def _contributions(self, other: str) -> dict[str, set[str]]:
-        """What module ``other`` takes from each project module it imports: target path ->
-        names imported from it or read as attributes of it (asked once per module: _absorb)."""
-        out: dict[str, set[str]] = {}
-        model = self.index.model(other)
-        if model is None:
-            return out
-        for n in nodes_of(model, ast.ImportFrom):
-            base = model._resolve_from(n)
-            target = self._project(base, other) if base else None
-            if target is None or target == other:
-                continue
-            bucket = out.setdefault(target, set())
-            for a in n.names:
-                bucket.add(a.name)
-        wanted: dict[str, list[set[str]]] = {}  # local name of an imported project module -> buckets
-        for n in nodes_of(model, ast.Import):
-            for a in n.names:
-                target = self._project(a.name, other)
-                if target is None or target == other:
-                    continue
-                local = a.asname or a.name
-                wanted.setdefault(local, []).append(out.setdefault(target, set()))
-        if wanted:
-            for local, attrs in _attributes_read(model, wanted).items():
-                for bucket in wanted[local]:
-                    bucket.update(attrs)
-        return out
+        """What module ``other`` takes from each project module it imports (see
+        :func:`contributions`), from the index's memo when a process that parsed ``other``
+        put it there (forked workers share them instead of parsing each other's modules)."""
+        memo = contributions_memo(self.index)
+        found = memo.get(other)
+        if found is None:
+            found = memo[other] = contributions(self.index, other)
+        return found
+
 
     # ------------------------------------------------------------------ closures
     def closures(self) -> dict[int, Closure]:
@@ -409,6 +391,45 @@ class ImportCosts:
             result = walker.block(info.node.body)
         self._must[memo] = result
         return result
+
+
+def contributions_memo(index) -> dict[str, dict[str, set[str]]]:
+    """path -> :func:`contributions` of that module, kept on ``index``."""
+    memo = index.__dict__.get("_sls_contributions")
+    if memo is None:
+        memo = index.__dict__["_sls_contributions"] = {}
+    return memo
+
+
+def contributions(index, other: str) -> dict[str, set[str]]:
+    """What module ``other`` takes from each project module it imports: target path -> names
+    imported from it or read as attributes of it. A pure function of the module and the
+    project's module paths."""
+    out: dict[str, set[str]] = {}
+    model = index.model(other)
+    if model is None:
+        return out
+    for n in nodes_of(model, ast.ImportFrom):
+        base = model._resolve_from(n)
+        target = index.find_module(base, other) if base else None
+        if target is None or target == other:
+            continue
+        bucket = out.setdefault(target, set())
+        for a in n.names:
+            bucket.add(a.name)
+    wanted: dict[str, list[set[str]]] = {}  # local name of an imported project module -> buckets
+    for n in nodes_of(model, ast.Import):
+        for a in n.names:
+            target = index.find_module(a.name, other)
+            if target is None or target == other:
+                continue
+            local = a.asname or a.name
+            wanted.setdefault(local, []).append(out.setdefault(target, set()))
+    if wanted:
+        for local, attrs in _attributes_read(model, wanted).items():
+            for bucket in wanted[local]:
+                bucket.update(attrs)
+    return out
 
 
 def _attributes_read(model: ModuleModel, wanted: Mapping[str, Any]) -> dict[str, set[str]]:
