@@ -9,7 +9,6 @@ import gc
 import hashlib
 import itertools
 import os
-import pickle
 import posixpath
 import re
 import warnings
@@ -928,6 +927,8 @@ class _Shares:
 
 def _forked_worker(me: int, paths: list[str], shares: _Shares, facts_conn: Any, results: Any, facts_ready: bool) -> None:
     """A forked worker (see :func:`_forked`): never returns (``os._exit``)."""
+    import pickle
+
     global _WORKER
     code = 1
     try:
@@ -993,6 +994,7 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
     whose results never arrive (a worker that died) is analysed here: nothing is lost. When the
     facts exist already (a run with the cache), the workers inherit them and start at once."""
     import multiprocessing
+    import pickle
     import queue as queue_mod
     import threading
 
