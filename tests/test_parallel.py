@@ -105,3 +105,45 @@ def test_spawned_workers_give_the_same_results(tree, tmp_path, monkeypatch):
     many = lint(tree, 2)
     assert pids.exists() and os.getpid() not in {int(x) for x in pids.read_text().split()}
     assert many.diagnostics == one.diagnostics
+
+
+def _dying_worker_run(paths):
+    os._exit(3)  # a worker killed in the middle of the run (OOM killer, a segfault in C code)
+
+
+def test_a_dead_worker_loses_nothing(tree, monkeypatch):
+    """Files a forked worker claimed but never delivered are analysed by the parent."""
+    one = lint(tree, 1)
+    monkeypatch.setattr(engine, "_worker_run", _dying_worker_run)
+    many = lint(tree, 2)
+    assert many.diagnostics == one.diagnostics and many.functions == one.functions
+
+
+def test_forked_workers_get_the_shared_facts(tree, tmp_path, monkeypatch):
+    """With fork, workers start before the facts exist and receive them pickled, with the import
+    closures and the reach per Function: a worker never computes those again (before, each
+    worker parsed every handler module once more to compute the closures)."""
+    from sls_lint import callgraph, importcost
+
+    log = tmp_path / "log"
+    parent = os.getpid()
+
+    def spy(name, real):
+        def wrapper(*args, **kwargs):
+            if os.getpid() != parent:
+                with open(log, "a") as fh:
+                    fh.write(f"{name}\n")
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    one = lint(tree, 1)
+    monkeypatch.setattr(importcost.ImportCosts, "_closure", spy("closure", importcost.ImportCosts._closure))
+    monkeypatch.setattr(callgraph.ProjectIndex, "_handler_keys", spy("entry points", callgraph.ProjectIndex._handler_keys))
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("SLS_LINT_TEST_PIDS", str(pids))
+    monkeypatch.setattr(engine, "_worker_run", _recording_worker_run)
+    many = lint(tree, 2)
+    assert many.diagnostics == one.diagnostics
+    assert {int(x) for x in pids.read_text().split()} - {parent}, "files were analysed in a worker"
+    assert not log.exists(), log.read_text()
