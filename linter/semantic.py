@@ -241,10 +241,7 @@ class ModuleModel:
             info = FunctionInfo(node, qualname, fscope, class_name, [], list(node.decorator_list), is_async=isinstance(node, ast.AsyncFunctionDef))
             self.functions[node] = info
             self.by_qualname.setdefault(qualname, info)
-            for stmt in node.body:
-                self.parents[stmt] = node
-                level.append(stmt)
-                self._visit(stmt, fscope, info, qualname + ".", False, below)
+            self._visit_all(node.body, node, level, fscope, info, qualname + ".", False, below)
             self._decorators(node, scope, func, prefix, in_tc, below, mark)
             if node.returns is not None:
                 level.append(node.returns)
@@ -254,10 +251,7 @@ class ModuleModel:
             # fields: bases, keywords, body, decorators; all but the body evaluated here
             level = self._level(below)
             mark = len(func.calls) if func is not None else 0
-            for b in node.bases:
-                self.parents[b] = node
-                level.append(b)
-                self._visit(b, scope, func, prefix, in_tc, below)
+            self._visit_all(node.bases, node, level, scope, func, prefix, in_tc, below)
             for k in node.keywords:
                 level.append(k)
                 self.parents[k.value] = node
@@ -268,10 +262,7 @@ class ModuleModel:
                 self.classes[node.name] = node
             cscope = Scope(node, scope, "class")
             self.scope_of_node[node] = cscope
-            for stmt in node.body:
-                self.parents[stmt] = node
-                level.append(stmt)
-                self._visit(stmt, cscope, func, f"{prefix}{node.name}.", in_tc, below)
+            self._visit_all(node.body, node, level, cscope, func, f"{prefix}{node.name}.", in_tc, below)
             self._decorators(node, scope, func, prefix, in_tc, below, mark)
             return
         if isinstance(node, ast.Lambda):
@@ -313,14 +304,8 @@ class ModuleModel:
             self.parents[node.test] = node
             level.append(node.test)
             self._visit(node.test, scope, func, prefix, in_tc, below)
-            for stmt in node.body:
-                self.parents[stmt] = node
-                level.append(stmt)
-                self._visit(stmt, scope, func, prefix, True, below)
-            for stmt in node.orelse:
-                self.parents[stmt] = node
-                level.append(stmt)
-                self._visit(stmt, scope, func, prefix, in_tc, below)
+            self._visit_all(node.body, node, level, scope, func, prefix, True, below)
+            self._visit_all(node.orelse, node, level, scope, func, prefix, in_tc, below)
             return
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -343,16 +328,20 @@ class ModuleModel:
             func.calls.append(node)
         self._visit_block(node, scope, func, prefix, in_tc, depth)
 
+    def _visit_all(self, children: list[ast.AST], parent: ast.AST, level: list[ast.AST], scope: Scope, func, prefix: str, in_tc: bool, depth: int) -> None:
+        """Analyse ``children`` of ``parent`` (all at ``depth``, in the walk's ``level``) in order."""
+        for child in children:
+            self.parents[child] = parent
+            level.append(child)
+            self._visit(child, scope, func, prefix, in_tc, depth)
+
     def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: Scope, func, prefix, in_tc, depth: int, mark: int) -> None:
         """The decorators of ``node`` (at ``depth``): visited last (field order, for the walk),
         but Python evaluates them first, so their calls go back in front of the calls made since
         ``mark`` (defaults, bases, a class body) in the enclosing function's list."""
         level = self._level(depth)
         start = len(func.calls) if func is not None else 0
-        for d in node.decorator_list:
-            self.parents[d] = node
-            level.append(d)
-            self._visit(d, scope, func, prefix, in_tc, depth)
+        self._visit_all(node.decorator_list, node, level, scope, func, prefix, in_tc, depth)
         if func is not None and len(func.calls) > start and start > mark:
             calls = func.calls
             calls[mark:] = calls[start:] + calls[mark:start]
