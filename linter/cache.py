@@ -61,15 +61,33 @@ class Unencodable(Exception):
     """A value outside the codec: the entry holding it is simply not cached."""
 
 
+class _Classes(dict):
+    """Name -> class of the codec; the import-closure classes are imported on first use (a
+    warm run decodes findings, never closures, and need not import importcost)."""
+
+    def __missing__(self, name: str) -> type:
+        if name not in ("Closure", "Contributor"):
+            raise KeyError(name)
+        from .importcost import Closure, Contributor
+
+        self.update(Closure=Closure, Contributor=Contributor)
+        return self[name]
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+
 @lru_cache(maxsize=1)
 def _classes() -> dict[str, type]:
     from .callgraph import Reach
-    from .importcost import Closure, Contributor
     from .core import Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger
     from .inline import InlineModule
     from .project.model import DeploymentDoc, Project, Tagged
 
-    return {c.__name__: c for c in (Reach, Closure, Contributor, Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger, DeploymentDoc, Project, Tagged, InlineModule)}
+    return _Classes({c.__name__: c for c in (Reach, Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger, DeploymentDoc, Project, Tagged, InlineModule)})
 
 
 def encode(value: Any) -> Any:
