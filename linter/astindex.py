@@ -21,8 +21,24 @@ LEAVES = frozenset(
 )
 # the nodes whose walk is kept on them once computed (any node can be walked)
 _KEPT = frozenset({ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
-# node type -> the fields that can hold child nodes (Name and Constant: none but a context leaf)
-_FIELDS: dict[type, tuple[str, ...]] = {ast.Name: (), ast.Constant: ()}
+# Fields that never hold a node that is walked: identifiers, numbers, strings, constants, and
+# the context/operator leaves (ctx, op, ops); ``name`` is an identifier in every node but
+# TypeAlias (3.12). Global and Nonlocal ``names`` are strings.
+_SCALAR_FIELDS = frozenset(
+    {"ctx", "op", "ops", "type_comment", "kind", "level", "simple", "is_async", "conversion", "attr", "id", "arg", "asname", "module", "kwd_attrs", "rest", "tag", "name"}
+)
+# node type -> the fields that can hold walked child nodes, in field order (see child_fields)
+CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Global: (), ast.Nonlocal: ()}
+
+
+def child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that can hold walked child nodes, in field order (memoised
+    in :data:`CHILD_FIELDS`; read it first on a hot path)."""
+    found = CHILD_FIELDS.get(cls)
+    if found is None:
+        scalar = _SCALAR_FIELDS - {"name"} if cls.__name__ == "TypeAlias" else _SCALAR_FIELDS  # 3.12: its name is a Name
+        found = CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in scalar)
+    return found
 
 
 def build(tree: ast.AST) -> dict[type, list[ast.AST]]:
@@ -65,13 +81,13 @@ def _walk(tree: ast.AST) -> list[ast.AST]:
     lists item by item; leaves left out."""
     queue: list[ast.AST] = [tree]
     push = queue.append
-    fields_of = _FIELDS
+    fields_of = CHILD_FIELDS
     leaves = LEAVES
     for node in queue:  # the list grows while it is read: breadth first
         t = type(node)
         fields = fields_of.get(t)
         if fields is None:
-            fields = fields_of[t] = tuple(t._fields)
+            fields = child_fields(t)
         for name in fields:
             try:
                 value = getattr(node, name)

@@ -290,13 +290,14 @@ class Facts:
     reach: dict
     project_raw: dict  # path -> project-level findings (deployment files, tool errors), unfiltered
     deps: dict  # path -> content hash of every file the facts were computed from
+    # function position in project.functions -> importcost.Closure, when an enabled rule reads
+    # them (None otherwise); no default, so a _StoredFacts decodes it on first use like reach
+    closures: dict | None
     digests: dict = field(default_factory=dict)  # path -> digest of the facts that file sees
-    # function position in project.functions -> importcost.Closure, when an enabled rule reads them
-    closures: dict | None = None
 
 
 class _StoredFacts(Facts):
-    """Facts read back from the result cache. ``reach`` and ``project_raw`` are needed only
+    """Facts read back from the result cache. ``reach``, ``project_raw`` and ``closures`` are needed only
     when a file is analysed again, so they are decoded on first use (a warm run over an
     unchanged tree never decodes them); a part that cannot be read back means rebuilding."""
 
@@ -304,23 +305,12 @@ class _StoredFacts(Facts):
         self.project, self.deps, self.digests = project, deps, digests
         self._parts, self._rebuild = parts, rebuild
 
-    @property
-    def closures(self) -> dict | None:  # type: ignore[override]  (a class attribute on Facts)
-        return self.__getattr__("closures_")
-
     def __getattr__(self, name: str) -> Any:
-        if name == "closures_":  # stored under "closures"; the property above reads it
-            if "closures_" not in self.__dict__:
-                try:
-                    self.__dict__["closures_"] = self._parts["closures"]
-                except KeyError:  # written before closures were facts: compute the facts again
-                    self.__dict__["closures_"] = self._rebuild().closures
-            return self.__dict__["closures_"]
-        if name not in ("reach", "project_raw"):
+        if name not in ("reach", "project_raw", "closures"):
             raise AttributeError(name)
         try:
             value = self._parts[name]
-        except KeyError:  # a damaged cache entry: compute the facts again
+        except KeyError:  # a damaged entry, or one written before closures were facts: compute again
             value = getattr(self._rebuild(), name)
         setattr(self, name, value)
         return value
@@ -502,7 +492,7 @@ class Analysis:
                 project = build_project(self.root, self.files, trees)
                 reach = self.index.reachability(project.functions)
             closures = self._import_closures(project)
-            self._facts = Facts(project, reach, {}, {}, {}, closures)
+            self._facts = Facts(project, reach, {}, {}, closures)
             project_raw = self._project_diagnostics()
         finally:
             self._stop_recording(accessed)
@@ -514,7 +504,7 @@ class Analysis:
             deps[p] = self.sha(p)
         for p in self._side_files():
             deps[p] = self.sha(p)
-        facts = Facts(project, reach, project_raw, deps, {}, closures)
+        facts = Facts(project, reach, project_raw, deps, closures)
         facts.digests = self._digests(facts)
         self._facts = facts
         if self.cache is not None and not any(self._volatile(p) for p in deps):
@@ -528,7 +518,7 @@ class Analysis:
         the modules it reads recorded as the facts' dependencies (an import added to a helper
         module changes the findings of every handler that loads it), and the rules' ImportCosts
         start from it (see ``importcost.costs_for``)."""
-        if not any(r.uses_import_closures for r in self.rules()):
+        if not self.reads_import_closures():
             return None
         from .importcost import ImportCosts, table_with
 
@@ -540,6 +530,10 @@ class Analysis:
         closures = costs.closures()
         costs.adopt_into(self.index)  # this process's rules reuse it (its import edges too)
         return closures
+
+    def reads_import_closures(self) -> bool:
+        """Whether an enabled rule reads the import closures (and the re-export table beside them)."""
+        return any(r.uses_import_closures for r in self.rules())
 
     def _side_files(self) -> list[str]:
         """Files outside discovery that the project model may read (``cdk.json`` & co.), in
@@ -939,7 +933,9 @@ def _forked_worker(me: int, paths: list[str], shares: _Shares, facts_conn: Any, 
         own: list[int] = []
         if not facts_ready:
             python = {f.path for f in analysis.files if f.kind == "python"}
-            exports = _module_exports(analysis)
+            contributions = None  # what others read of a module (SLS501's re-export table), if wanted
+            if analysis.reads_import_closures():
+                from .importcost import contributions
             pending: dict[str, Any] = {}
             # until the parent's facts arrive: claim files from the back and parse, model and walk
             # them (the part of the per-file work that needs no facts); what other modules' rules
@@ -952,8 +948,8 @@ def _forked_worker(me: int, paths: list[str], shares: _Shares, facts_conn: Any, 
                 model = analysis.index.model(paths[i]) if paths[i] in python else None
                 if model is not None:
                     walk_list(model.tree)
-                    if exports is not None:
-                        pending[paths[i]] = exports(analysis.index, paths[i])
+                    if contributions is not None:
+                        pending[paths[i]] = contributions(analysis.index, paths[i])
                         if len(pending) == 64:
                             results.put(("exports", pending))
                             pending = {}
@@ -963,14 +959,18 @@ def _forked_worker(me: int, paths: list[str], shares: _Shares, facts_conn: Any, 
             analysis._facts = facts
             analysis.index.adopt(shared)
             _adopt_exports(analysis, parent_exports)
+
+        def send(batch: list[int]) -> None:
+            results.put(("files", list(zip(batch, _worker_run([paths[j] for j in batch])))))
+
         batch: list[int] = []
         for i in itertools.chain(own, iter(lambda: shares.next(order, me), None)):
             batch.append(i)
             if len(batch) == 16:
-                results.put(("files", list(zip(batch, _worker_run([paths[j] for j in batch])))))
+                send(batch)
                 batch = []
         if batch:
-            results.put(("files", list(zip(batch, _worker_run([paths[j] for j in batch])))))
+            send(batch)
         code = 0
     except BaseException:  # the parent analyses whatever this worker did not deliver
         code = 1
@@ -1033,9 +1033,12 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
         if not facts_ready:
             # the summaries, reach per Function and module exports come along: workers parse no
             # module for them
-            exports = _module_exports(analysis)
-            parsed_here = {p: exports(analysis.index, p) for p, m in analysis._models.items() if m is not None} if exports else {}
-            payload = (Facts(facts.project, facts.reach, facts.project_raw, {}, {}, facts.closures), analysis.index.shared_state(), parsed_here)
+            parsed_here = {}
+            if facts.closures is not None:  # an enabled rule reads the re-export table
+                from .importcost import contributions
+
+                parsed_here = {p: contributions(analysis.index, p) for p, m in analysis._models.items() if m is not None}
+            payload = (Facts(facts.project, facts.reach, facts.project_raw, {}, facts.closures), analysis.index.shared_state(), parsed_here)
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
             for _proc, send in procs:  # from threads: a worker reads it between two files
                 threading.Thread(target=_send_quietly, args=(send, data), daemon=True).start()
@@ -1083,19 +1086,10 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
         results.cancel_join_thread()
 
 
-def _module_exports(analysis: Analysis) -> Any:
-    """What the rules of other modules read of a module, as a picklable value: a function
-    (index, path) -> value, or None when no enabled rule reads it. Today: what each module
-    imports from the other project modules (importcost.contributions, for SLS501's re-export
-    table), which forked processes hand each other instead of parsing each other's modules."""
-    if not any(r.uses_import_closures for r in analysis.rules()):
-        return None
-    from .importcost import contributions
-
-    return contributions
-
-
 def _adopt_exports(analysis: Analysis, exports: Mapping[str, Any]) -> None:
+    """Take another process's module exports: what each module it parsed imports from the
+    project modules (importcost.contributions, the input of SLS501's re-export table), so this
+    process need not parse those modules for it."""
     from .importcost import contributions_memo
 
     memo = contributions_memo(analysis.index)
@@ -1106,7 +1100,7 @@ def _adopt_exports(analysis: Analysis, exports: Mapping[str, Any]) -> None:
 def _send_quietly(conn: Any, data: bytes) -> None:
     try:
         conn.send_bytes(data)
-    except OSError:  # the worker is gone: its chunks are analysed in the parent
+    except OSError:  # the worker is gone: the files it claimed are analysed in the parent
         pass
 
 
@@ -1123,7 +1117,7 @@ def _spawned(analysis: Analysis, files: list[SourceFile], jobs: int):
         analysis.checked,
         dict(analysis.store.overlay),
         analysis.rule_classes,
-        Facts(facts.project, facts.reach, facts.project_raw, {}, {}, facts.closures),
+        Facts(facts.project, facts.reach, facts.project_raw, {}, facts.closures),
     )
     paths = [f.path for f in files]
     size = max(1, -(-len(paths) // (jobs * 4)))

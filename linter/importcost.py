@@ -153,12 +153,13 @@ def module_scope_imports(model: ModuleModel) -> list[ast.Import | ast.ImportFrom
 class ImportCosts:
     """Per-run import facts (see the module docstring)."""
 
-    def __init__(self, index, functions: Iterable[Function], table: Mapping[str, CostEntry]):
+    def __init__(self, index, functions: Iterable[Function], table: Mapping[str, CostEntry], closures: dict[int, "Closure"] | None = None):
+        """``closures``: computed already for these functions (the engine's facts), or None."""
         self.index = index
         self.functions = list(functions)
         self.table = table
         self._edges: dict[str, list[ImportEdge]] = {}
-        self._closures: dict[int, Closure] | None = None
+        self._closures: dict[int, Closure] | None = closures
         self._must: dict[tuple, bool] = {}
         self._by_target: dict[str, set[str]] = {}  # target path -> names absorbed modules take from it
         self._absorbed: set[str] = set()  # modules whose contributions are in _by_target
@@ -576,10 +577,10 @@ def costs_for(ctx) -> ImportCosts:
             overrides = ctx.option("heavy-modules")
         except KeyError:
             overrides = None
-        found = ImportCosts(index, ctx.project.functions, table_with(overrides if isinstance(overrides, Mapping) else None))
         # the engine computed the closures with the project model (a worker process, or a run
         # with cached facts, gets them without parsing every handler module again)
-        found._closures = getattr(ctx, "import_closures", None)
+        table = table_with(overrides if isinstance(overrides, Mapping) else None)
+        found = ImportCosts(index, ctx.project.functions, table, getattr(ctx, "import_closures", None))
         found.adopt_into(index)
     return found
 

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .astindex import LEAVES, set_walk, walk_list
+from .astindex import CHILD_FIELDS, LEAVES, child_fields, set_walk, walk_list
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 _AST = ast.AST
@@ -31,23 +31,6 @@ _SPECIAL_NODES = frozenset(
 _NO_CHILDREN = LEAVES
 # nodes whose only child nodes are leaves: nothing below them to visit
 _TERMINAL = frozenset({ast.Name, ast.Constant, *_NO_CHILDREN})
-# Fields that never hold a node that is walked: identifiers, numbers, strings (Constant is
-# terminal), and the context/operator leaves (ctx, op, ops); ``name`` is an identifier in every
-# node but TypeAlias (3.12). Global and Nonlocal ``names`` are strings (Import's are aliases, but
-# imports are analysed apart).
-_SCALAR_FIELDS = frozenset(
-    {"ctx", "op", "ops", "type_comment", "kind", "level", "simple", "is_async", "conversion", "attr", "id", "arg", "asname", "module", "kwd_attrs", "rest", "tag", "name"}
-)
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Global: (), ast.Nonlocal: ()}
-
-
-def _child_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a node class that can hold walked child nodes (in field order)."""
-    scalar = _SCALAR_FIELDS - {"name"} if cls.__name__ == "TypeAlias" else _SCALAR_FIELDS  # 3.12: its name is a Name
-    found = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in scalar)
-    return found
-
-
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 BUILTINS = frozenset(dir(builtins))
 
@@ -161,9 +144,9 @@ class ModuleModel:
         terminal = _TERMINAL
         push = None
         below = depth + 1
-        fields = _CHILD_FIELDS.get(node.__class__)
+        fields = CHILD_FIELDS.get(node.__class__)
         if fields is None:
-            fields = _child_fields(node.__class__)
+            fields = child_fields(node.__class__)
         for name in fields:
             try:
                 value = getattr(node, name)
@@ -192,9 +175,9 @@ class ModuleModel:
         """Put the nodes below ``node`` (at ``depth``) in the walk, nothing else: parts the
         model does not analyse (annotations of parameters and returns, aliases, parameters)."""
         push = None
-        fields = _CHILD_FIELDS.get(node.__class__)
+        fields = CHILD_FIELDS.get(node.__class__)
         if fields is None:
-            fields = _child_fields(node.__class__)
+            fields = child_fields(node.__class__)
         for name in fields:
             value = getattr(node, name, None)
             for child in value if isinstance(value, list) else (value,):
