@@ -48,7 +48,9 @@ from typing import Any, Iterable, Mapping
 DEFAULT_DIR = ".sls-lint-cache"
 # 2: entries are JSON texts decoded by json's C parser (object_hook); class fields as pairs
 # 3: class fields by position; the facts stored part by part (each decoded when first read)
-FORMAT = 3
+# 4: dependency tables stored once each ("depsets": positions in a table of (path, hash) pairs);
+#    file and facts entries refer to them by position
+FORMAT = 4
 MAX_FACTS_ENTRIES = 4
 # a recorded file status is trusted only when the file's ctime is older than the recording by
 # this much (filesystem timestamps are coarse: a write in the same tick keeps mtime and ctime)
@@ -446,15 +448,24 @@ class Cache:
         self.dirty = True
 
     # ------------------------------------------------------------------ per-file results
-    def get_file(self, path: str, content_sha: str, facts_digest: str, current_sha) -> list | None:
+    def get_file(self, path: str, content_sha: str, facts_digest: str, current_sha, seen: dict | None = None) -> list | None:
         """The stored findings of ``path`` when its key still matches; ``current_sha(p)`` gives
-        the content hash of another file now (for the modules its rules looked into)."""
+        the content hash of another file now (for the modules its rules looked into). ``seen``:
+        the caller's memo of dependency tables already checked against the same ``current_sha``
+        (files of one service share a handful of tables, read back as one object each)."""
         entry = self.files.get(path)
         if not entry or entry.get("sha") != content_sha or entry.get("facts") != facts_digest:
             return None
-        for dep, dep_sha in entry.get("deps", {}).items():
-            if current_sha(dep) != dep_sha:
-                return None
+        deps = entry.get("deps", {})
+        known = seen.get(id(deps)) if seen is not None else None
+        if known is not None and known[0] is deps:  # the object is held there: its id is not reused
+            ok = known[1]
+        else:
+            ok = all(current_sha(dep) == dep_sha for dep, dep_sha in deps.items())
+            if seen is not None:
+                seen[id(deps)] = (deps, ok)
+        if not ok:
+            return None
         try:
             return loads(entry["diags"])
         except (KeyError, TypeError, ValueError):
@@ -568,12 +579,22 @@ def _read_payload(path: str) -> dict | None:
                 raise ValueError("bad reference")
             return buf[start + off:start + off + size]
 
+        pairs = index["deppairs"]
+        depsets = [dict(pairs[i] for i in refs) for refs in index["depsets"]]
+
+        def deps(at: Any) -> dict:
+            if not (type(at) is int and 0 <= at < len(depsets)):
+                raise ValueError("bad dependency table")
+            return depsets[at]  # shared: one object per distinct table
+
         files = index["files"]
         for entry in files.values():
             entry["diags"] = text(entry["diags"])
+            entry["deps"] = deps(entry["deps"])
         facts = index["facts"]
         for entry in facts.values():
             entry["parts"] = {k: text(v) for k, v in entry["parts"].items()}
+            entry["deps"] = deps(entry["deps"])
         derived = index["derived"]
         for kind, table in derived.items():
             derived[kind] = {k: text(v) for k, v in table.items()}
@@ -582,7 +603,7 @@ def _read_payload(path: str) -> dict | None:
         if not all(type(t) is dict for t in (files, facts, derived, stats, memos)) or not all(type(t) is dict for t in memos.values()):
             return None
         return {"files": files, "facts": facts, "derived": derived, "stats": stats, "memos": memos}
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
         return None
 
 
@@ -598,10 +619,19 @@ def _write_payload(path: str, data: Mapping[str, Any]) -> None:
         size += len(raw)
         return [size - len(raw), len(raw)]
 
+    pairs: dict[tuple, int] = {}  # (path, content hash) -> position
+    depsets: dict[tuple, int] = {}  # positions of the pairs of one table -> position
+
+    def depset(deps: Mapping[str, Any]) -> int:
+        refs = tuple(pairs.setdefault(item, len(pairs)) for item in deps.items())
+        return depsets.setdefault(refs, len(depsets))
+
     index = {
         "format": FORMAT,
-        "files": {p: {**e, "diags": ref(e["diags"])} for p, e in data["files"].items()},
-        "facts": {k: {**e, "parts": {n: ref(t) for n, t in e["parts"].items()}} for k, e in data["facts"].items()},
+        "files": {p: {**e, "diags": ref(e["diags"]), "deps": depset(e["deps"])} for p, e in data["files"].items()},
+        "facts": {k: {**e, "parts": {n: ref(t) for n, t in e["parts"].items()}, "deps": depset(e["deps"])} for k, e in data["facts"].items()},
+        "deppairs": list(pairs),
+        "depsets": list(depsets),
         "derived": {kind: {k: ref(t) for k, t in table.items()} for kind, table in data["derived"].items()},
         "stats": data["stats"],
         "memos": data.get("memos", {}),

@@ -297,16 +297,18 @@ class Facts:
 
 
 class _StoredFacts(Facts):
-    """Facts read back from the result cache. ``reach``, ``project_raw`` and ``closures`` are needed only
-    when a file is analysed again, so they are decoded on first use (a warm run over an
-    unchanged tree never decodes them); a part that cannot be read back means rebuilding."""
+    """Facts read back from the result cache. The project model, ``reach``, ``project_raw``,
+    ``deps`` and ``closures`` are needed only when a file is analysed again (or the functions
+    are listed, or ``--diff-base`` asks what depends on what), so
+    they are decoded on first use (a warm run over an unchanged tree never decodes them); a
+    part that cannot be read back means rebuilding."""
 
-    def __init__(self, parts: Mapping[str, Any], project: Any, deps: dict, digests: dict, rebuild: Any):
-        self.project, self.deps, self.digests = project, deps, digests
+    def __init__(self, parts: Mapping[str, Any], digests: dict, rebuild: Any):
+        self.digests = digests
         self._parts, self._rebuild = parts, rebuild
 
     def __getattr__(self, name: str) -> Any:
-        if name not in ("reach", "project_raw", "closures"):
+        if name not in ("project", "reach", "project_raw", "deps", "closures"):
             raise AttributeError(name)
         try:
             value = self._parts[name]
@@ -471,7 +473,7 @@ class Analysis:
         if not value:
             return None
         try:
-            facts = _StoredFacts(value, value["project"], value["deps"], value["digests"], self._build_facts)
+            facts = _StoredFacts(value, value["digests"], self._build_facts)
         except (KeyError, TypeError):
             return None
         self._cached_facts = facts
@@ -681,11 +683,12 @@ class Analysis:
             facts = self._facts if self._facts is not None else self._facts_from_cache()
             if facts is None:
                 facts = self.facts()
+        seen: dict = {}  # dependency tables already checked (Cache.get_file)
         for f in checked_files:
             self.stats.files_checked += 1
             if self.cache is not None and facts is not None and f.path in facts.digests:
                 content = self.sha(f.path)  # None: unreadable (reported below)
-                hit = self.cache.get_file(f.path, content, self._file_key(f.path, facts), self.sha) if content is not None else None
+                hit = self.cache.get_file(f.path, content, self._file_key(f.path, facts), self.sha, seen) if content is not None else None
                 if hit is not None:
                     results[f.path] = hit
                     self.stats.files_from_cache += 1

@@ -381,3 +381,22 @@ def test_functions_are_decoded_only_when_asked(tree):
     names = sorted(f.name for f in warm.functions)
     assert names and names == sorted(f.name for f in lint(tree, cache=False).functions)
     assert not callable(warm.functions_source) and warm.functions is warm.functions
+
+
+def test_warm_run_decodes_only_the_digests_of_the_facts(tree, monkeypatch):
+    """An unchanged tree needs only each file's facts digest: the project model (the largest
+    part), the reach table, the project-level findings and the closures stay encoded."""
+    cold = keyed(lint(tree))
+    asked = []
+    real = cache_mod.StoredParts.__getitem__
+
+    def getitem(self, name):
+        asked.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(cache_mod.StoredParts, "__getitem__", getitem)
+    warm = lint(tree)
+    assert keyed(warm) == cold and warm.stats.files_from_cache == warm.stats.files_checked
+    assert set(asked) <= {"digests"}
+    assert sorted(f.name for f in warm.functions) == sorted(f.name for f in lint(tree, cache=False).functions)
+    assert "project" in asked

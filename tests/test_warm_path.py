@@ -226,10 +226,45 @@ def test_unreadable_cache_files_are_ignored(tmp_path):
     assert cache_mod.Cache(str(tmp_path / "c"), ["k"]).get_derived("inline", "abc") == [1, (2, 3)]
     head_end = good.index(b"\n", len(cache_mod.MAGIC)) + 1
     for damaged in (b"", b"x" * 50, good[: len(good) // 2], good[:-1], __import__("zlib").compress(b'{"format": 2}'),
-                    cache_mod.MAGIC + b"99999\n" + good[head_end:], good.replace(b'"format":3', b'"format":2')):
+                    cache_mod.MAGIC + b"99999\n" + good[head_end:], good.replace(b'"format":%d' % cache_mod.FORMAT, b'"format":2')):
         Path(c.path).write_bytes(damaged)
         again = cache_mod.Cache(str(tmp_path / "c"), ["k"])
         assert again.files == again.facts == again.derived == again.stats == {}, damaged[:40]
+
+
+def test_dependency_tables_are_stored_once_and_damage_is_a_miss(tmp_path):
+    """Files of one service depend on the same modules: each distinct table is stored once
+    (the index was mostly copies of them), read back as one shared object, and checked once
+    per run; a damaged reference makes the whole cache file a miss."""
+    c = cache_mod.Cache(str(tmp_path / "c"), ["k"])
+    shared = {"lib/db.py": "s1", "lib/util.py": "s2"}
+    for name in ("a.py", "b.py", "c.py"):
+        c.put_file(name, "sha-" + name, "facts", shared, [])
+    c.put_file("d.py", "sha-d.py", "facts", {"lib/db.py": "s1"}, [])
+    c.put_facts("key", {"lib/db.py": "s1", "serverless.yml": "s3"}, {"x": 1})
+    c.save()
+    head = Path(c.path).read_bytes()
+    index = json.loads(head.split(b"\n", 2)[2][: int(head.split(b"\n", 2)[1])])
+    assert len(index["depsets"]) == 3 and len(index["deppairs"]) == 3
+    again = cache_mod.Cache(str(tmp_path / "c"), ["k"])
+    assert again.files["a.py"]["deps"] == shared and again.files["a.py"]["deps"] is again.files["c.py"]["deps"]
+    assert again.facts["key"]["deps"] == {"lib/db.py": "s1", "serverless.yml": "s3"}
+    asked = []
+
+    def current(path):
+        asked.append(path)
+        return {"lib/db.py": "s1", "lib/util.py": "changed"}.get(path)
+
+    seen: dict = {}
+    assert [again.get_file(n, "sha-" + n, "facts", current, seen) for n in ("a.py", "b.py", "c.py", "d.py")] == [None, None, None, []]
+    assert asked.count("lib/util.py") == 1  # the shared table was checked once
+    good = Path(c.path).read_bytes()
+    for damaged in (good.replace(b'"deps":0', b'"deps":9'), good.replace(b'"deps":0', b'"deps":"0"'),
+                    good.replace(b'"depsets":[[', b'"depsets":[[7,')):
+        assert damaged != good
+        Path(c.path).write_bytes(damaged)
+        broken = cache_mod.Cache(str(tmp_path / "c"), ["k"])
+        assert broken.files == broken.facts == {}
 
 
 def test_old_cache_files_are_pruned(tmp_path):
