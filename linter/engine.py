@@ -5,12 +5,12 @@ the LSP server and the advisor are thin shells over :class:`Linter`.
 from __future__ import annotations
 
 import ast
+import functools
 import gc
 import hashlib
 import itertools
 import os
 import posixpath
-import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
@@ -368,20 +368,40 @@ def one_shot_process() -> None:
     _GCTuning.one_shot = True
 
 
-_IDENT = re.compile(r"\w+")
-_WORDS = _IDENT.findall
+class Prefilter:
+    """Which of a set of prefilter tokens occur in a text, with substring semantics (exactly
+    ``tok in text``). A token without whitespace occurs in the text iff it occurs in one of the
+    text's maximal runs of non-whitespace (``str.split()``'s chunks), and the same chunks
+    (``import``, ``boto3.client(``, ``event,``) recur in file after file: what each chunk
+    contains is computed once and remembered, so a file costs one split and a lookup per unique
+    chunk instead of a scan per token. Tokens with whitespace scan the text itself."""
+
+    MAX_MEMO = 500_000  # chunks remembered (a long-lived LSP process sees unbounded text)
+
+    def __init__(self, tokens: Iterable[str]):
+        toks = sorted(set(tokens))
+        self.chunked = tuple(t for t in toks if not any(c.isspace() for c in t))
+        self.spaced = tuple(t for t in toks if any(c.isspace() for c in t))
+        self._memo: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, text: str) -> set[str]:
+        memo, found = self._memo, set()
+        for chunk in set(text.split()):
+            hit = memo.get(chunk)
+            if hit is None:
+                if len(memo) >= self.MAX_MEMO:
+                    memo.clear()
+                hit = memo[chunk] = tuple(t for t in self.chunked if t in chunk)
+            if hit:
+                found.update(hit)
+        found.update(t for t in self.spaced if t in text)
+        return found
 
 
-def _prefilter_tokens(text: str, split: tuple[tuple[str, ...], tuple[str, ...]]) -> set[str]:
-    """The prefilter tokens that occur in ``text`` (substring semantics, exactly ``tok in text``).
-    A token made only of word characters occurs in the text iff it occurs in one of the text's
-    maximal runs of word characters, so those are looked up in the unique words joined by spaces
-    (a fifth of the text, scanned once per token); the few others scan the text itself."""
-    words, others = split
-    blob = " ".join(set(_WORDS(text)))
-    found = {t for t in words if t in blob}
-    found.update(t for t in others if t in text)
-    return found
+@functools.lru_cache(maxsize=8)
+def prefilter_for(tokens: frozenset[str]) -> Prefilter:
+    """One Prefilter (and its memo) per token set, shared by the analyses of a process."""
+    return Prefilter(tokens)
 
 
 PARALLEL_MIN_FILES = 48  # fewer files than this are analysed in-process (worker start-up costs more)
@@ -738,14 +758,12 @@ class Analysis:
         accessed.discard(f.path)
         return kept, {p: self.sha(p) for p in sorted(accessed)}
 
-    def python_rules(self) -> tuple[list[Rule], tuple[tuple[str, ...], tuple[str, ...]]]:
-        """The rules that visit Python nodes, and their prefilter tokens split into word tokens
-        and the others (see :func:`_prefilter_tokens`); computed once per analysis."""
+    def python_rules(self) -> tuple[list[Rule], Prefilter]:
+        """The rules that visit Python nodes, and the :class:`Prefilter` of their tokens;
+        computed once per analysis."""
         if self._python_rules is None:
             rules = [r for r in self.rules() if "python" in r.file_kinds and r.node_types()]
-            toks = sorted({t for r in rules if r.prefilter for t in r.prefilter})
-            words = tuple(t for t in toks if _IDENT.fullmatch(t))
-            self._python_rules = (rules, (words, tuple(t for t in toks if not _IDENT.fullmatch(t))))
+            self._python_rules = (rules, prefilter_for(frozenset(t for r in rules if r.prefilter for t in r.prefilter)))
         return self._python_rules
 
     def _module_raw(self, f: SourceFile, text: str) -> list[Diagnostic]:
@@ -755,8 +773,8 @@ class Analysis:
             line, col, msg = self.parse_errors.get(f.path, (1, 1, "cannot parse"))
             sink.append(self._tool_diag("SLS001", f.path, Span.point(line, col), f"{f.path} cannot be parsed: {msg}"))
             return sink
-        python_rules, split = self.python_rules()
-        present = _prefilter_tokens(text, split)
+        python_rules, prefilter = self.python_rules()
+        present = prefilter(text)
         active = [r for r in python_rules if r.prefilter is None or not present.isdisjoint(r.prefilter)]
         if not active:
             return sink

@@ -114,29 +114,36 @@ def test_find_formats_same_with_and_without_hint(monkeypatch):
 
 
 def test_prefilter_tokens_are_exactly_substring_checks():
-    """The engine's prefilter looks word tokens up in the file's unique words: it must find
-    exactly the tokens ``tok in text`` finds, for every rule's tokens and awkward texts."""
+    """The engine's prefilter looks tokens up in the file's whitespace-separated chunks (with
+    a memo of what each chunk contains): it must find exactly the tokens ``tok in text``
+    finds, for every rule's tokens and awkward texts, also when the memo is warm or full."""
     from hypothesis import given, settings, strategies as st
 
     from sls_lint import engine
     from sls_lint.rule import all_rules
 
     toks = sorted({t for r in all_rules() if r.prefilter for t in r.prefilter})
-    split = (tuple(t for t in toks if re.fullmatch(r"\w+", t)), tuple(t for t in toks if not re.fullmatch(r"\w+", t)))
-    assert split[0] and split[1]  # both kinds exist, so both paths are exercised
+    prefilter = engine.Prefilter(toks)
+    assert prefilter.chunked and prefilter.spaced  # both kinds exist, so both paths are exercised
     texts = [p.read_text("utf-8") for p in SOURCES[:60]] + [
         "", "password", "x.password_y", "passé = 1", "é" + "token" + "é", "a-b_c", "body()", "https://u:p@h",
-        "import boto3\nclient = boto3.client('s3')", "OPENAI", "openai_key", "requests\u2028get",
+        "import boto3\nclient = boto3.client('s3')", "OPENAI", "openai_key", "requests\u2028get", "PRIVATE\u00a0KEY",
+        "PRIVATE KEY", "PRIVATE\tKEY", "to\x1c_", "sk\u3000-x",
     ]
+    for text in texts * 2:  # the second time from the memo
+        assert prefilter(text) == {t for t in toks if t in text}
+    small = engine.Prefilter(toks)
+    small.MAX_MEMO = 3
     for text in texts:
-        assert engine._prefilter_tokens(text, split) == {t for t in toks if t in text}
+        assert small(text) == {t for t in toks if t in text}
+    assert len(small._memo) <= 3
 
-    alphabet = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzAKIS_.-:/()é 0123\n") + toks)
+    alphabet = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzAKIS_.-:/()é 0123\n\t\u2028\u00a0\x1c") + toks)
 
     @settings(max_examples=200, deadline=None, derandomize=True)
     @given(st.lists(alphabet, max_size=30).map("".join))
     def check(text):
-        assert engine._prefilter_tokens(text, split) == {t for t in toks if t in text}
+        assert prefilter(text) == {t for t in toks if t in text}
 
     check()
 
