@@ -232,9 +232,7 @@ class ImportCosts:
         a package (``from . import x``), so the candidates are the modules whose text has that
         name (:meth:`_named_by`; texts are read, never parsed for this) plus the modules with
         relative imports."""
-        base = posixpath.basename(path)
-        stem = posixpath.basename(posixpath.dirname(path)) if base == "__init__.py" else base[:-3] if base.endswith(".py") else base
-        named_by = self._named_by(stem)
+        named_by = self._named_by(_stem(path))
         relative = self._relative_modules()
         # the result depends on these modules: recorded for the cache, also when absorbed before
         self.index.touch_many(named_by)
@@ -251,8 +249,8 @@ class ImportCosts:
         if found is None:
             if self._mentions is None and len(self._named) >= _SUBSTRING_LOOKUPS:
                 self._index_words()
-            if self._mentions is not None:
-                found = self._mentions.get(stem, set())
+            if self._mentions is not None and stem in self._mentions:
+                found = self._mentions[stem]
             else:
                 found = set()
                 for other in self.index.paths:
@@ -271,13 +269,26 @@ class ImportCosts:
         return self._relative
 
     def _index_words(self) -> None:
-        mentions: dict[str, set[str]] = {}
+        """For the stem of every project module: the modules whose text has it as a word (a
+        maximal run of word characters). Such a run never spans whitespace, so the text's
+        words are those of its whitespace-separated chunks, and the chunks (``import``,
+        ``from``, ``db.get_client()``) recur across modules: each distinct chunk is split into
+        words once. A stem that is no project module's (never asked in practice) is not in
+        the index, and :meth:`_named_by` scans the texts for it."""
+        mentions: dict[str, set[str]] = {_stem(p): set() for p in self.index.paths}
+        chunks: dict[str, tuple[str, ...]] = {}
         for other in sorted(self.index.paths):
             text = self.index.source(other)
             if not text:
                 continue
-            for word in set(_WORDS(text)):
-                mentions.setdefault(word, set()).add(other)
+            found: set[str] = set()
+            for chunk in set(text.split()):
+                hit = chunks.get(chunk)
+                if hit is None:
+                    hit = chunks[chunk] = tuple(w for w in set(_WORDS(chunk)) if w in mentions)
+                found.update(hit)
+            for word in found:
+                mentions[word].add(other)
         self._mentions = mentions
 
     def _absorb(self, modules: Iterable[str]) -> None:
@@ -469,6 +480,12 @@ def _splitlines_no_ff(source: str) -> list[str]:
 
 
 _WORDS = re.compile(r"\w+").findall
+
+
+def _stem(path: str) -> str:
+    """The name an import spells for the module at ``path`` (``pkg/db.py`` and ``db/__init__.py``: ``db``)."""
+    base = posixpath.basename(path)
+    return posixpath.basename(posixpath.dirname(path)) if base == "__init__.py" else base[:-3] if base.endswith(".py") else base
 _SUBSTRING_LOOKUPS = 8  # module names looked up by substring before the word index is built
 _RELATIVE_IMPORT = re.compile(r"from[\s\\]+\.")  # a superset (also `xfrom .`, strings, comments); no \b: the literal prefix makes the search fast
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")

@@ -178,6 +178,10 @@ def test_reexported_parses_only_modules_that_can_name_the_target(lookups, monkey
     assert ("other.py" in loaded) == (lookups > 0)
     assert isinstance(costs.reexported("pkg/__init__.py"), importcost._Everything)  # app.py star-imports pkg
     assert costs.reexported("app.py") == set()
+    # the word index (built from whitespace-separated chunks) names exactly the modules that
+    # have the stem as a word; a stem of no project module is found by a scan of the texts
+    for stem in ("db", "pkg", "sub", "use", "app", "other", "unrelated3", "dbx", "json", "SESSION"):
+        assert costs._named_by(stem) == {p for p, t in files.items() if (stem in re.findall(r"\w+", t) if lookups == 0 else stem in t)}, stem
 
 
 def test_calls_in_evaluation_order():
