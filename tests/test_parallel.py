@@ -147,3 +147,13 @@ def test_forked_workers_get_the_shared_facts(tree, tmp_path, monkeypatch):
     assert many.diagnostics == one.diagnostics
     assert {int(x) for x in pids.read_text().split()} - {parent}, "files were analysed in a worker"
     assert not log.exists(), log.read_text()
+
+
+def test_workers_take_test_modules_first(tmp_path):
+    """A forked worker claims test modules before the others (the facts never parse them, but
+    both processes' rules read what they import), each part from the back of the list."""
+    paths = ["a/handler.py", "a/tests/test_handler.py", "b/app.py", "b/test_app.py", "c/util.py", "tests/conftest.py"]
+    cfg = load_config(None, start=str(tmp_path), rule_options=all_options())
+    analysis = engine.Analysis(cfg, str(tmp_path), [], set(), engine.SourceStore(str(tmp_path)), [])
+    assert [paths[i] for i in engine._worker_order(analysis, paths)] == [
+        "tests/conftest.py", "b/test_app.py", "a/tests/test_handler.py", "c/util.py", "b/app.py", "a/handler.py"]
