@@ -149,11 +149,15 @@ def test_forked_workers_get_the_shared_facts(tree, tmp_path, monkeypatch):
     assert not log.exists(), log.read_text()
 
 
-def test_workers_take_test_modules_first(tmp_path):
-    """A forked worker claims test modules before the others (the facts never parse them, but
-    both processes' rules read what they import), each part from the back of the list."""
-    paths = ["a/handler.py", "a/tests/test_handler.py", "b/app.py", "b/test_app.py", "c/util.py", "tests/conftest.py"]
+def test_workers_take_test_modules_first_and_handler_modules_last(tmp_path):
+    """A forked worker claims test modules first (the facts never parse them, but both
+    processes' rules read what they import), modules a deployment file names (or in an
+    ``api/`` folder) last (the facts parse those), each part from the back of the list."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "serverless.yml").write_text("functions:\n  f:\n    handler: handler.main\n")
+    paths = ["a/handler.py", "a/tests/test_handler.py", "api/index.py", "b/app.py", "b/test_app.py", "c/util.py", "tests/conftest.py"]
+    files = [engine.SourceFile("a/serverless.yml", str(tmp_path / "a" / "serverless.yml"), "serverless")]
     cfg = load_config(None, start=str(tmp_path), rule_options=all_options())
-    analysis = engine.Analysis(cfg, str(tmp_path), [], set(), engine.SourceStore(str(tmp_path)), [])
+    analysis = engine.Analysis(cfg, str(tmp_path), files, set(), engine.SourceStore(str(tmp_path)), [])
     assert [paths[i] for i in engine._worker_order(analysis, paths)] == [
-        "tests/conftest.py", "b/test_app.py", "a/tests/test_handler.py", "c/util.py", "b/app.py", "a/handler.py"]
+        "tests/conftest.py", "b/test_app.py", "a/tests/test_handler.py", "c/util.py", "b/app.py", "api/index.py", "a/handler.py"]
