@@ -405,6 +405,15 @@ def prefilter_for(tokens: frozenset[str]) -> Prefilter:
     return Prefilter(tokens)
 
 
+def _call_rules(entries: list, name: str | None) -> tuple:
+    """The (rule, visit_Call) entries that a call named ``name`` (``ModuleModel.call_name``)
+    is for: every rule without ``call_names``, and those naming it or its canonical form."""
+    from .catalog import canonical
+
+    canon = canonical(name)
+    return tuple((r, fn) for r, fn in entries if r.call_names is None or name in r.call_names or canon in r.call_names)
+
+
 PARALLEL_MIN_FILES = 48  # fewer files than this are analysed in-process (worker start-up costs more)
 
 
@@ -780,20 +789,33 @@ class Analysis:
         if not active:
             return sink
         key = tuple(id(r) for r in active)
-        dispatch = self._dispatch_cache.get(key)
-        if dispatch is None:
-            dispatch = {}
+        cached = self._dispatch_cache.get(key)
+        if cached is None:
+            dispatch: dict[type, list] = {}
             for r in active:
                 for nt in r.node_types():
                     dispatch.setdefault(nt, []).append((r, getattr(r, "visit_" + nt.__name__)))
-            self._dispatch_cache[key] = dispatch
+            calls = dispatch.get(ast.Call, ())
+            # visit_Call of a rule with call_names runs only for the calls it names: the rules
+            # for a call depend on its name alone (memoised per name, rule order kept)
+            by_name: dict | None = {} if any(r.call_names is not None for r, _fn in calls) else None
+            cached = self._dispatch_cache[key] = (dispatch, by_name)
+        dispatch, by_name = cached
         ctx = ModuleContext(self, model, sink)
         for r in active:
             ctx.rule = r
             r.begin_module(ctx)
         wanted = dispatch.keys()
+        call_name = model.call_name
         for node in [n for n in walk_list(model.tree) if n.__class__ in wanted]:  # walk order kept
-            for r, fn in dispatch[node.__class__]:
+            if by_name is not None and node.__class__ is ast.Call:
+                name = call_name(node)
+                entries = by_name.get(name)
+                if entries is None:
+                    entries = by_name[name] = _call_rules(dispatch[ast.Call], name)
+            else:
+                entries = dispatch[node.__class__]
+            for r, fn in entries:
                 ctx.rule = r
                 fn(node, ctx)
         for r in active:

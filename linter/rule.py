@@ -70,6 +70,11 @@ class Rule:
     # engine then computes them once with the project model, as facts (cached, and handed to
     # worker processes), instead of on first use.
     uses_import_closures: ClassVar[bool] = False
+    # For a rule whose visit_Call returns at once unless the call's qualified name (as
+    # ``ModuleModel.call_name`` gives it, or its ``catalog.canonical`` form) is one of a known
+    # set: that set. The engine then calls visit_Call only for those calls (it looks the name
+    # up once per distinct name instead of calling every rule for each of a module's calls).
+    call_names: ClassVar[frozenset[str] | None] = None
 
     # filled in by the registry
     doc: ClassVar[str] = ""

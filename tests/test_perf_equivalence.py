@@ -193,3 +193,44 @@ def test_calls_in_evaluation_order():
     assert names[:6] == ["deco", "one", "Base", "two", "Meta", "three"], names
     assert names.index("four") < names.index("eight") and "seven" not in names
     assert model.by_qualname["outer.Inner.m"].calls and [ast.unparse(c.func) for c in model.by_qualname["outer.Inner.m"].calls] == ["seven"]
+
+
+def test_call_names_dispatch_changes_no_finding(tmp_path, monkeypatch):
+    """A rule with ``call_names`` gets only the calls it names; its findings must be exactly
+    those it gives when it sees every call (on the fixture projects, the demo app and a
+    generated corpus), and the dispatch must really skip the other calls."""
+    import shutil
+    import sys
+
+    from sls_lint import engine
+    from sls_lint.config import load_config
+    from sls_lint.rule import Rule, all_options, all_rules
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import corpus
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    root = tmp_path / "tree"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "projects", root / "projects")
+    shutil.copytree(ROOT / "examples" / "orders-service", root / "orders-service")
+    corpus.generate(str(root / "corpus"), 120, 7)
+    filtered = [r for r in all_rules() if r.call_names is not None]
+    assert {r.code for r in filtered} >= {"SLS101", "SLS202", "SLS204"}
+
+    def lint():
+        cfg = load_config(None, start=str(root), rule_options=all_options(), overrides={"select": ["ALL"]})
+        return [(d.path, d.code, d.span, d.message, d.fix) for d in engine.Linter(cfg, cwd=str(root)).lint([str(root)]).diagnostics]
+
+    seen: list = []
+    real = {r: r.visit_Call for r in filtered}
+    for r in filtered:
+        monkeypatch.setattr(r, "visit_Call", lambda self, node, ctx, _real=real[r]: (seen.append(self.code), _real(self, node, ctx))[1])
+    with_names = lint()
+    calls_with_names = len(seen)
+    for r in filtered:
+        monkeypatch.setattr(r, "call_names", Rule.call_names)
+    seen.clear()
+    every_call = lint()
+    assert with_names == every_call and len(with_names) > 100
+    assert calls_with_names * 20 < len(seen)  # most calls never reach these rules

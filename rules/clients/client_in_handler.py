@@ -61,7 +61,7 @@ import ast
 import re
 
 from sls_lint.astindex import nodes_of, walk_list
-from sls_lint.catalog import CLIENT_FACTORY_RECEIVERS, canonical, client_kind
+from sls_lint.catalog import CLIENT_CONSTRUCTORS, CLIENT_FACTORY_RECEIVERS, canonical, client_kind
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.rule import Case, Rule
 from sls_lint.semantic import defined_before, invocation_names, top_level_statement
@@ -69,6 +69,7 @@ from sls_lint.semantic import defined_before, invocation_names, top_level_statem
 
 class ClientInHandler(Rule):
     code = "SLS101"
+    call_names = frozenset(CLIENT_CONSTRUCTORS)
     name = "client-in-handler"
     summary = "Expensive client or connection created on every invocation"
     severity = Severity.WARNING

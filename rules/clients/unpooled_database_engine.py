@@ -101,6 +101,7 @@ _ADVICE = FixIntent("display-only", "Size the pool for one invocation per contai
 
 class UnpooledDatabaseEngine(Rule):
     code = "SLS103"
+    call_names = SQLALCHEMY_ENGINES | frozenset(EAGER_POOLS)
     name = "unpooled-database-engine"
     summary = "Database engine or pool sized for a server, not for a function"
     severity = Severity.WARNING

@@ -88,6 +88,7 @@ def _source(model, expr: ast.AST, depth: int = 0) -> tuple[str, str] | None:
 
 class ExplicitAwsCredentials(Rule):
     code = "SLS405"
+    call_names = frozenset(BOTO3_CREDENTIAL_CALLS)
     name = "explicit-aws-credentials"
     summary = "AWS access keys passed to a boto3 client or session inside a function"
     severity = Severity.WARNING

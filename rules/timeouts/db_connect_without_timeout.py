@@ -87,6 +87,7 @@ from sls_lint.semantic import has_star_kwargs, is_none, keyword
 
 class DbConnectWithoutTimeout(Rule):
     code = "SLS204"
+    call_names = frozenset(DB_CONNECT_TIMEOUTS)
     name = "db-connect-without-timeout"
     summary = "Database or cache connect without a timeout"
     severity = Severity.WARNING

@@ -88,6 +88,7 @@ _WHY = {
 
 class SdkClientWithoutTimeout(Rule):
     code = "SLS202"
+    call_names = BOTO_CLIENT_CALLS | LLM_TIMEOUT_CLIENTS
     name = "sdk-client-without-timeout"
     summary = "SDK client without bounded timeouts and retries"
     severity = Severity.WARNING
