@@ -234,3 +234,16 @@ def test_call_names_dispatch_changes_no_finding(tmp_path, monkeypatch):
     every_call = lint()
     assert with_names == every_call and len(with_names) > 100
     assert calls_with_names * 20 < len(seen)  # most calls never reach these rules
+
+
+def test_secret_candidates_memo_is_invisible():
+    """``secrets.candidates`` is remembered per (value, target): the same answers as the
+    computation itself, and a caller changing the list it got changes nothing later."""
+    samples = [s for p in SOURCES[:80] for s in re.findall(r"[\"']([^\"'\n]{6,})[\"']", p.read_text("utf-8"))]
+    samples += ["AKIA" + "Z3MHQWERTYUIOP2K", "hunter2hunter2", "postgres://u:" + "pw12345678@h/db", "x" * 600]
+    for name in (None, "password", "api_key", "title"):
+        for value in samples:
+            first = secrets.candidates(value, name)
+            assert first == secrets._find_candidates(value, name)
+            first.append("changed")
+            assert secrets.candidates(value, name) == secrets._find_candidates(value, name)
