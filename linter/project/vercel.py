@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import posixpath
 import re
 from functools import lru_cache
@@ -57,12 +58,15 @@ def _under(base: str, path: str) -> str | None:
 
 
 def _api_files(ctx: Context, base: str) -> list[str]:
+    prefix = f"{base}/api/" if base else "api/"
+    ordered = ctx.__dict__.get("_sorted_python_paths")
+    if ordered is None:  # sorted once per project model, not once per Vercel project
+        ordered = ctx.__dict__["_sorted_python_paths"] = sorted(ctx.python_paths)
     out = []
-    for path in sorted(ctx.python_paths):
-        rel = _under(base, path)
-        if rel is None or not rel.startswith("api/"):
-            continue
-        if any(seg.startswith(("_", ".")) for seg in rel.split("/")[1:]):
+    for path in ordered[bisect.bisect_left(ordered, prefix):]:
+        if not path.startswith(prefix):
+            break  # sorted: the paths with the prefix are consecutive
+        if any(seg.startswith(("_", ".")) for seg in path[len(prefix):].split("/")):
             continue
         out.append(path)
     return [p for p in out if p not in ctx.vendored]
