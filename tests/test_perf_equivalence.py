@@ -247,3 +247,49 @@ def test_secret_candidates_memo_is_invisible():
             assert first == secrets._find_candidates(value, name)
             first.append("changed")
             assert secrets.candidates(value, name) == secrets._find_candidates(value, name)
+
+
+def test_sls606_own_nodes_from_the_shared_walk():
+    """SLS606 reads a function's calls and assignments from the shared walk; the nodes must be
+    those of the depth-first traversal it replaced (which looks into a definition that is a
+    statement of the body, but not into deeper ones, nor into defaults and decorators)."""
+    from sls_lint.rules.files import request_data_in_global as rule
+
+    def reference(func):
+        stack = list(reversed(func.body))
+        while stack:
+            n = stack.pop()
+            yield n
+            for child in reversed(list(ast.iter_child_nodes(n))):
+                if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                    stack.append(child)
+
+    src = (
+        "@deco(CACHE.append(1))\n"
+        "def handler(event, context, d=STORE.append(2)) -> ret(3):\n"
+        "    x = event['a']\n"
+        "    def closure():\n"
+        "        CACHE.append(event)\n"
+        "        def deeper():\n"
+        "            y = 1\n"
+        "    class Local:\n"
+        "        z = CACHE.append(4)\n"
+        "    if x:\n"
+        "        def hidden():\n"
+        "            CACHE.append(5)\n"
+        "        f = lambda: CACHE.append(6)\n"
+        "    CACHE.append((lambda q: q)(7))\n"
+        "    total += 1\n"
+        "    w: int = g()\n"
+    )
+    sources = [src, TRICKY, TRICKY_DEFS] + [p.read_text("utf-8") for p in SOURCES[:40]]
+    checked = 0
+    for text in sources:
+        model = ModuleModel("m.py", text, ast.parse(text))
+        for func in model.functions:
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                want = [n for n in reference(func) if n.__class__ in rule._CHECKED]
+                got = rule._own_nodes(func)
+                assert sorted(map(id, got)) == sorted(map(id, want)), func.name
+                checked += 1
+    assert checked > 100

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import ast
 
+from sls_lint.astindex import walk_list
 from sls_lint.callgraph import ROUTER_FACTORIES
 from sls_lint.catalog import canonical, client_kind
 from sls_lint.core import Applicability, FixAvailability, Severity
@@ -117,15 +118,22 @@ class RequestDataInGlobal(Rule):
                            "local variables, or in a store keyed and scoped per user", function=reach.function.name)
 
 
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_CHECKED = (ast.Call, ast.Assign, ast.AugAssign, ast.AnnAssign)  # the only nodes _State.check looks at
+
+
 def _own_nodes(func):
-    """Nodes of a function body, not of nested functions, lambdas or classes."""
-    stack = list(reversed(func.body))
-    while stack:
-        n = stack.pop()
-        yield n
-        for child in reversed(list(ast.iter_child_nodes(n))):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                stack.append(child)
+    """The calls and assignments of a function body, not of functions, lambdas or classes
+    nested in its statements (a definition that is itself a statement of the body is looked
+    into: a closure defined there stores what it captures), nor the defaults, decorators and
+    annotations of ``func`` (evaluated outside it). From the function's shared walk: the parts
+    left out, when there are any, are cut out with the nodes of their own walks."""
+    walk = walk_list(func)
+    outside = [func.args, *func.decorator_list, *([func.returns] if func.returns is not None else [])]
+    statements = {id(s) for s in func.body}
+    outside += [n for n in walk[1:] if n.__class__ in _NESTED and id(n) not in statements]
+    excluded = {id(x) for root in outside for x in walk_list(root)}
+    return [n for n in walk if n.__class__ in _CHECKED and id(n) not in excluded]
 
 
 class _State:
