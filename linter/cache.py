@@ -49,7 +49,7 @@ DEFAULT_DIR = ".sls-lint-cache"
 # 2: entries are JSON texts decoded by json's C parser (object_hook); class fields as pairs
 # 3: class fields by position; the facts stored part by part (each decoded when first read)
 # 4: dependency tables stored once each ("depsets": positions in a table of (path, hash) pairs);
-#    file and facts entries refer to them by position
+#    file and facts entries refer to them by position; findings and fix intents as flat arrays
 FORMAT = 4
 MAX_FACTS_ENTRIES = 4
 # a recorded file status is trusted only when the file's ctime is older than the recording by
@@ -66,6 +66,9 @@ class Unencodable(Exception):
 class _Classes(dict):
     """Name -> class of the codec; the import-closure classes are imported on first use (a
     warm run decodes findings, never closures, and need not import importcost)."""
+
+    severities: dict[str, Any]
+    applicabilities: dict[str, Any]
 
     def __missing__(self, name: str) -> type:
         if name not in ("Closure", "Contributor"):
@@ -89,7 +92,10 @@ def _classes() -> dict[str, type]:
     from .inline import InlineModule
     from .project.model import DeploymentDoc, Project, Tagged
 
-    return _Classes({c.__name__: c for c in (Reach, Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger, DeploymentDoc, Project, Tagged, InlineModule)})
+    found = _Classes({c.__name__: c for c in (Reach, Applicability, Diagnostic, FixIntent, Function, Severity, Span, TextEdit, Trigger, DeploymentDoc, Project, Tagged, InlineModule)})
+    found.severities = {m.value: m for m in Severity}  # for the compact Diagnostic / FixIntent forms
+    found.applicabilities = {m.value: m for m in Applicability}
+    return found
 
 
 def encode(value: Any) -> Any:
@@ -122,8 +128,22 @@ def encode(value: Any) -> Any:
         return {"d": [[encode(k), encode(v)] for k, v in value.items()]}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         name = type(value).__name__
-        if _classes().get(name) is not type(value):
+        classes = _classes()
+        if classes.get(name) is not type(value):
             raise Unencodable(name)
+        if name == "Diagnostic" and type(value.severity) is classes["Severity"] and type(value.span) is classes["Span"]:
+            # the most frequent value by far (every finding of every file): one flat array, one
+            # object for the JSON decoder to hand back instead of four
+            sp = value.span
+            return {"D": [encode(value.code), encode(value.name), value.severity.value, encode(value.path), encode(sp.line), encode(sp.column),
+                          encode(sp.end_line), encode(sp.end_column), encode(value.message), encode(value.function), encode(value.fix),
+                          encode(value.fingerprint_source)]}
+        if name == "FixIntent" and type(value.applicability) is classes["Applicability"] and _pairs_of(value.params) \
+                and (value.target is None or type(value.target) is classes["Span"]):
+            sp = value.target
+            return {"F": [encode(value.kind), encode(value.title), value.applicability.value,
+                          None if sp is None else [encode(sp.line), encode(sp.column), encode(sp.end_line), encode(sp.end_column)],
+                          [[k, encode(v)] for k, v in value.params]]}
         names, positional = _init_fields(t)
         if positional:  # the constructor's arguments in order: decoded with cls(*values)
             return {"c": name, "p": [encode(getattr(value, n)) for n in names]}
@@ -132,6 +152,24 @@ def encode(value: Any) -> Any:
 
 
 _SCALARS = (str, int, bool, type(None))
+
+
+def _pairs_of(params: Any) -> bool:
+    """Whether ``params`` is a tuple of (str, value) pairs (a FixIntent's, as always)."""
+    return type(params) is tuple and all(type(p) is tuple and len(p) == 2 and type(p[0]) is str for p in params)
+
+
+def _diagnostic(fields: list) -> Any:
+    c = _classes()
+    code, name, severity, path, line, column, end_line, end_column, message, function, fix, source = fields
+    return c["Diagnostic"](code, name, c.severities[severity], path, c["Span"](line, column, end_line, end_column), message, function, fix, source)
+
+
+def _fix_intent(fields: list) -> Any:
+    c = _classes()
+    kind, title, applicability, target, params = fields
+    span = None if target is None else c["Span"](*target)
+    return c["FixIntent"](kind, title, c.applicabilities[applicability], span, tuple((k, v) for k, v in params))
 
 
 def _flat(items: tuple) -> bool:
@@ -160,6 +198,11 @@ def decode(data: Any) -> Any:
         return [decode(v) for v in data]
     if not isinstance(data, dict):
         return data
+    if "D" in data:
+        return _diagnostic([decode(v) for v in data["D"]])
+    if "F" in data:
+        kind, title, applicability, target, params = data["F"]
+        return _fix_intent([decode(kind), decode(title), applicability, target, [(k, decode(v)) for k, v in params]])
     if "t" in data:
         return tuple(decode(v) for v in data["t"])
     if "d" in data:
@@ -181,8 +224,14 @@ def decode(data: Any) -> Any:
 def _hook(data: dict) -> Any:
     """:func:`decode` for one JSON object whose members are decoded already (``json``'s
     ``object_hook`` runs bottom-up): every object of an encoded value is a tagged one."""
+    fields = data.get("D")
+    if fields is not None:  # the most frequent kind first
+        return _diagnostic(fields)
+    fields = data.get("F")
+    if fields is not None:
+        return _fix_intent(fields)
     name = data.get("c")
-    if name is not None:  # the most frequent kind first
+    if name is not None:
         cls = _classes()[name]
         values = data.get("p")
         if values is not None:

@@ -400,3 +400,24 @@ def test_warm_run_decodes_only_the_digests_of_the_facts(tree, monkeypatch):
     assert set(asked) <= {"digests"}
     assert sorted(f.name for f in warm.functions) == sorted(f.name for f in lint(tree, cache=False).functions)
     assert "project" in asked
+
+
+def test_findings_are_stored_flat_and_come_back_equal():
+    """A finding (and its fix intent) is stored as one flat array each, the stored form of most
+    of a warm run's decoding: both decoders give back an equal object, with its enums, spans
+    and parameter tuples; a damaged flat form is an error the cache treats as a miss."""
+    from sls_lint.core import Applicability, Diagnostic, FixIntent, Severity, Span, freeze
+
+    values = [
+        Diagnostic("SLS201", "n", Severity.ERROR, "a.py", Span(1, 2, 3, 4), "m", "f",
+                   FixIntent("k", "t", Applicability.UNSAFE, Span(1, 1, 1, 2), freeze({"a": [1, {"b": (2.5, None)}]})), "src"),
+        Diagnostic("SLS002", "unused-suppression", Severity.INFO, "b/c.py", Span(9, 1, 9, 2), "é \u2028 x", None, None),
+        FixIntent("add-keyword", "Add `timeout=10`", Applicability.SAFE, None, (("name", "timeout"), ("value", "10"), ("flag", True), ("pair", ("a", 1)), ("list", [1, 2]))),
+    ]
+    text = cache_mod.dumps(values)
+    assert text.count('"D":') == 2 and text.count('"F":') == 2 and '"Span"' not in text and '"Severity"' not in text
+    assert cache_mod.loads(text) == values == cache_mod.decode(json.loads(text))
+    assert [type(p[1]) for p in cache_mod.loads(text)[2].params] == [str, str, bool, tuple, list]
+    for damaged in (text.replace('"error"', '"fatal"'), text.replace('"unsafe",[1,1,1,2]', '"unsafe",[1,1,1]'), text.replace('"n","error"', '"error"')):
+        with pytest.raises((KeyError, TypeError, ValueError)):
+            cache_mod.loads(damaged)
