@@ -456,6 +456,15 @@ class Cache:
             self.files, self.facts, self.derived, self.stats, self.memos = data["files"], data["facts"], data["derived"], data["stats"], data["memos"]
 
     # ------------------------------------------------------------------ content hashes by file status
+    def status_of(self, full_path: str) -> list | None:
+        """:func:`file_status`, taken once per run (a Cache lives for one run): the inline-code
+        scan and the content hashes both ask for every file's status."""
+        memo = self.__dict__.setdefault("_statuses", {})
+        found = memo.get(full_path, memo)
+        if found is memo:
+            found = memo[full_path] = file_status(full_path)
+        return found
+
     def trusted_sha(self, path: str, status: list) -> str | None:
         """The content hash recorded for ``path`` when its status (mtime, ctime, size, inode,
         device: :func:`file_status`) is unchanged and was not racy when recorded; None: read it.

@@ -52,6 +52,9 @@ def node_span(model: ModuleModel, node: ast.AST) -> Span:
     return Span(line, c, end_line, e)
 
 
+_POSIX = os.sep == "/" and os.altsep is None
+
+
 class SourceStore:
     """Reads project files once (keeping encoding/BOM/newlines for the writer), with an in-memory
     overlay for stdin, editors and fix rounds."""
@@ -67,11 +70,19 @@ class SourceStore:
         self.encodings: dict[str, Any] = {}
         self.read_errors: dict[str, str] = {}
         self.on_read: Any = None  # called with each path read (the Analysis records dependencies)
-        self.track_status = False  # record each file's status right before reading it (the cache)
+        # record each file's status before reading it (the cache): True, or the cache's
+        # ``status_of`` (the status this run took already, if any)
+        self.track_status: Any = False
         self.statuses: dict[str, list | None] = {}
 
     def abs(self, path: str) -> str:
+        if _POSIX and path and "//" not in path and path[0] != "/" and path[-1] != "/":
+            return self._prefix + path  # what the join below gives, without its per-part work
         return os.path.join(self.root, *path.split("/"))
+
+    @functools.cached_property
+    def _prefix(self) -> str:
+        return self.root if not self.root or self.root.endswith("/") else self.root + "/"
 
     def text(self, path: str) -> str | None:
         if self.on_read is not None:
@@ -80,9 +91,12 @@ class SourceStore:
             return self.overlay[path]
         if path not in self._cache:
             if self.track_status:
-                from .cache import file_status
-
-                self.statuses[path] = file_status(self.abs(path))
+                # the run's status of the file when one was taken already (the cache's memo): a
+                # change after it changes the status, so a hash recorded with it is only too cautious
+                status_of = self.track_status if callable(self.track_status) else None
+                if status_of is None:
+                    from .cache import file_status as status_of
+                self.statuses[path] = status_of(self.abs(path))
             try:
                 text, enc = self._read(path)
                 self.encodings[path] = enc
@@ -469,7 +483,7 @@ class Analysis:
         self.index = _TrackingIndex(self.python_paths, self._load_model, self)
         store.on_read = self._touch
         if cache is not None:
-            store.track_status = True
+            store.track_status = cache.status_of if hasattr(cache, "status_of") else True
 
     # ------------------------------------------------------------------ facts
     @property
@@ -624,14 +638,14 @@ class Analysis:
     def sha(self, path: str) -> str | None:
         """Content hash of a file as this analysis sees it (overlay first; None: missing)."""
         if path not in self._shas:
-            from .cache import file_sha, file_status, sha
+            from .cache import file_sha, sha
 
             if path in self.store.overlay:
                 self._shas[path] = sha(self.store.text(path))
             elif path in self._known_paths:
                 # a warm run reads no file whose status is unchanged since its hash was recorded
                 if self.cache is not None and path not in self.store._cache:
-                    status = file_status(self.store.abs(path))
+                    status = self.cache.status_of(self.store.abs(path))
                     found = self.cache.trusted_sha(path, status) if status is not None else None
                     if found is not None:
                         self._touch(path)

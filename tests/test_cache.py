@@ -421,3 +421,24 @@ def test_findings_are_stored_flat_and_come_back_equal():
     for damaged in (text.replace('"error"', '"fatal"'), text.replace('"unsafe",[1,1,1,2]', '"unsafe",[1,1,1]'), text.replace('"n","error"', '"error"')):
         with pytest.raises((KeyError, TypeError, ValueError)):
             cache_mod.loads(damaged)
+
+
+def test_warm_run_takes_each_file_status_once(tree, monkeypatch):
+    """The inline-code scan and the content hashes both need every file's status on a warm
+    run: it is taken once per file (per run), not once per asker."""
+    from collections import Counter
+
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # the files were just written: trust them anyway
+    lint(tree)
+    taken = Counter()
+    real = cache_mod.file_status
+
+    def status(path):
+        taken[path] += 1
+        return real(path)
+
+    monkeypatch.setattr(cache_mod, "file_status", status)
+    warm = lint(tree)
+    assert warm.stats.files_from_cache == warm.stats.files_checked
+    assert taken and max(taken.values()) == 1
+    assert sum(1 for p in taken if p.endswith(".py")) >= warm.stats.files_checked // 2

@@ -293,3 +293,19 @@ def test_sls606_own_nodes_from_the_shared_walk():
                 assert sorted(map(id, got)) == sorted(map(id, want)), func.name
                 checked += 1
     assert checked > 100
+
+
+def test_source_store_abs_equals_the_join():
+    """SourceStore.abs builds most paths by concatenation: it must give exactly the join."""
+    import os
+
+    from hypothesis import given, settings, strategies as st
+
+    from sls_lint.engine import SourceStore
+
+    @settings(max_examples=1500, deadline=None, derandomize=True)
+    @given(st.sampled_from(["/r", "/r/", "/", "rel", "a/b/", "", "//x"]), st.text(alphabet="ab/._: \\é", max_size=12))
+    def check(root, path):
+        assert SourceStore(root).abs(path) == os.path.join(root, *path.split("/"))
+
+    check()
