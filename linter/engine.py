@@ -954,7 +954,11 @@ def _parallel(analysis: Analysis, files: list[SourceFile], jobs: int):
 
 class _Shares:
     """Who analyses which file, in memory shared by forked processes: ``owner[i]`` is 0 while
-    file ``i`` is unclaimed, else the number of the process that claimed it (1: the parent)."""
+    file ``i`` is unclaimed, the number of the process that claimed it (1: the parent) until
+    that process starts on it, then minus that number. A claimed file nobody started on yet
+    can be taken over by a process that has nothing left to do (:meth:`take_over`): a process
+    that pre-parsed (or parsed for the facts) more files than it can finish in time hands the
+    last of them over instead of leaving the others idle."""
 
     def __init__(self, ctx: Any, count: int):
         self.owner = ctx.RawArray("b", count)
@@ -975,6 +979,24 @@ class _Shares:
             if self.claim(i, me):
                 return i
         return None
+
+    def start(self, i: int, me: int) -> bool:
+        """Start on file ``i`` this process claimed; False when another process took it over."""
+        with self.lock:
+            if self.owner[i] != me:
+                return False
+            self.owner[i] = -me
+            return True
+
+    def take_over(self, i: int, me: int) -> bool:
+        """Start on file ``i`` that another process claimed and has not started on."""
+        if self.owner[i] <= 0 or self.owner[i] == me:
+            return False
+        with self.lock:
+            if self.owner[i] <= 0 or self.owner[i] == me:
+                return False
+            self.owner[i] = -me
+            return True
 
 
 def _worker_order(analysis: Analysis, paths: list[str]) -> Iterator[int]:
@@ -1053,17 +1075,20 @@ def _forked_worker(me: int, paths: list[str], shares: _Shares, facts_conn: Any, 
             analysis.index.adopt(shared)
             _adopt_exports(analysis, parent_exports)
 
-        def send(batch: list[int]) -> None:
-            results.put(("files", list(zip(batch, _worker_run([paths[j] for j in batch])))))
-
-        batch: list[int] = []
-        for i in itertools.chain(own, iter(lambda: shares.next(order, me), None)):
-            batch.append(i)
-            if len(batch) == 16:
-                send(batch)
+        batch: list = []
+        mine = itertools.chain(own, iter(lambda: shares.next(order, me), None))
+        # then the files others claimed and have not started on, from the back of the list
+        # (the parent works from the front); each file is started on right before it is
+        # analysed, so what is left can still be taken over by a process that is done
+        taken = (i for i in range(len(paths) - 1, -1, -1) if shares.take_over(i, me))
+        for i in itertools.chain((i for i in mine if shares.start(i, me)), taken):
+            batch.extend(zip([i], _worker_run([paths[i]])))
+            if len(batch) == 16:  # results go to the parent in batches
+                results.put(("files", batch))
                 batch = []
         if batch:
-            send(batch)
+            results.put(("files", batch))
+        results.put(("done", me))  # after every result: the parent stops waiting for this worker
         code = 0
     except BaseException:  # the parent analyses whatever this worker did not deliver
         code = 1
@@ -1137,6 +1162,8 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
                 threading.Thread(target=_send_quietly, args=(send, data), daemon=True).start()
         done: set[int] = set()
 
+        finished: set[int] = set()  # the workers that sent all their results
+
         def delivered(block: bool):  # results (and module exports) the workers have sent
             while True:
                 try:
@@ -1146,6 +1173,9 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
                 if kind == "exports":
                     _adopt_exports(analysis, batch)
                     continue
+                if kind == "done":
+                    finished.add(batch)
+                    continue
                 for i, item in batch:
                     done.add(i)
                     yield item
@@ -1153,13 +1183,17 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
 
         yield from delivered(False)  # module exports sent while the facts were built
         order = iter(range(len(paths)))
-        for n, i in enumerate(itertools.chain(sorted(mine), iter(lambda: shares.next(order, 1), None))):
+        claimed = itertools.chain(sorted(mine), iter(lambda: shares.next(order, 1), None))
+        # then the files a worker claimed and has not started on, those it would reach last first
+        last = reversed(list(_worker_order(analysis, paths))) if procs else iter(())
+        taken = (i for i in last if shares.take_over(i, 1))
+        for n, i in enumerate(itertools.chain((i for i in claimed if shares.start(i, 1)), taken)):
             diags, deps = analysis.analyse_file(by_path[paths[i]])
             done.add(i)
             yield paths[i], diags, deps
             if n % 16 == 15:
                 yield from delivered(False)
-        while True:
+        while len(finished) < len(procs):  # until every worker said it is done, or died
             alive = any(proc.is_alive() for proc, _ in procs)
             yield from delivered(True)
             if not alive:

@@ -161,3 +161,47 @@ def test_workers_take_test_modules_first_and_handler_modules_last(tmp_path):
     analysis = engine.Analysis(cfg, str(tmp_path), files, set(), engine.SourceStore(str(tmp_path)), [])
     assert [paths[i] for i in engine._worker_order(analysis, paths)] == [
         "tests/conftest.py", "b/test_app.py", "a/tests/test_handler.py", "c/util.py", "b/app.py", "api/index.py", "a/handler.py"]
+
+
+def test_shares_start_and_take_over():
+    """A claimed file is started on by its claimer, or taken over by another process before
+    that; never both, never twice."""
+    import multiprocessing
+
+    shares = engine._Shares(multiprocessing.get_context("fork"), 4)
+    assert shares.claim(0, 2) and shares.claim(1, 2) and shares.claim(2, 1)
+    assert shares.take_over(0, 1) and not shares.start(0, 2)  # the parent took it over
+    assert shares.start(1, 2) and not shares.take_over(1, 1)  # started: stays with the worker
+    assert not shares.take_over(2, 1) and shares.take_over(2, 2) and not shares.start(2, 1)
+    assert not shares.take_over(3, 1) and not shares.start(3, 1)  # unclaimed: claim it first
+    assert list(shares.owner) == [-1, -2, -2, 0]
+
+
+def _slow_worker_run(paths):
+    import time
+
+    time.sleep(0.05)
+    return _recording_worker_run(paths)
+
+
+def test_parent_takes_over_what_a_slow_worker_claimed(tree, tmp_path, monkeypatch):
+    """A worker that pre-parsed most files while the facts were built but analyses slowly
+    hands the files it has not started on to the parent: same results, and the worker
+    analyses far fewer files than it claimed."""
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("SLS_LINT_TEST_PIDS", str(pids))
+    one = lint(tree, 1)
+    real_build = engine.Analysis._build_facts
+
+    def slow_facts(self):
+        import time
+
+        time.sleep(1.5)  # the worker claims and pre-parses everything meanwhile
+        return real_build(self)
+
+    monkeypatch.setattr(engine.Analysis, "_build_facts", slow_facts)
+    monkeypatch.setattr(engine, "_worker_run", _slow_worker_run)
+    many = lint(tree, 2)
+    assert many.diagnostics == one.diagnostics
+    by_worker = len(pids.read_text().split())
+    assert 0 < by_worker < one.stats.files_checked // 3, (by_worker, one.stats.files_checked)
