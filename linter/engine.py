@@ -546,12 +546,15 @@ class Analysis:
         for f in self.files:
             if f.kind in DEPLOYMENT_KINDS:
                 accessed.add(f.path)
+        hashed = self.cache is not None  # content hashes and facts digests only key the cache
         for p in sorted(accessed):
-            deps[p] = self.sha(p)
-        for p in self._side_files():
-            deps[p] = self.sha(p)
+            deps[p] = self.sha(p) if hashed else None
+        if hashed:
+            for p in self._side_files():
+                deps[p] = self.sha(p)
         facts = Facts(project, reach, project_raw, deps, closures)
-        facts.digests = self._digests(facts)
+        if hashed:
+            facts.digests = self._digests(facts)
         self._facts = facts
         if self.cache is not None and not any(self._volatile(p) for p in deps):
             value = {"project": project, "reach": reach, "project_raw": project_raw, "deps": deps, "digests": facts.digests, "closures": closures}
@@ -780,6 +783,8 @@ class Analysis:
         finally:
             self._stop_recording(accessed)
         accessed.discard(f.path)
+        if self.cache is None:  # the dependencies only key the cache: no content hashes to take
+            return kept, {}
         return kept, {p: self.sha(p) for p in sorted(accessed)}
 
     def python_rules(self) -> tuple[list[Rule], Prefilter]:

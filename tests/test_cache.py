@@ -442,3 +442,15 @@ def test_warm_run_takes_each_file_status_once(tree, monkeypatch):
     assert warm.stats.files_from_cache == warm.stats.files_checked
     assert taken and max(taken.values()) == 1
     assert sum(1 for p in taken if p.endswith(".py")) >= warm.stats.files_checked // 2
+
+
+def test_a_run_without_cache_hashes_nothing(tree, monkeypatch):
+    """Content hashes and facts digests only key the cache: --no-cache takes none (it hashed
+    every module the facts read and every file's dependencies), with the same findings."""
+    with_cache = keyed(lint(tree))
+    calls = []
+    real = cache_mod.sha
+    monkeypatch.setattr(cache_mod, "sha", lambda data: calls.append(1) or real(data))
+    monkeypatch.setattr(cache_mod, "file_sha", lambda path: calls.append(1) or None)
+    assert keyed(lint(tree, cache=False)) == with_cache
+    assert calls == []

@@ -277,7 +277,7 @@ def test_text_memo_reads_only_changed_files_and_matches_fresh_runs(tmp_path, mon
         return [(d.code, d.path, d.span, d.message) for d in result.diagnostics]
 
     lint(APP)
-    assert {"lib.py", "other.py", "serverless.yml"} <= set(reads)
+    assert {"lib.py", "other.py"} <= set(reads)  # (serverless.yml: its hash is taken only for a cache)
     reads.clear()
     assert lint(EDITS[1]) == _lint(tmp_path, EDITS[1])
     reads.clear()
