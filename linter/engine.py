@@ -1129,6 +1129,7 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
     shares = _Shares(ctx, len(paths))
     results = ctx.Queue()
     facts_ready = analysis._facts is not None
+    analysis.python_rules()  # the rule modules are imported once, here, not again in each worker
     procs = []
     _PARENT = analysis
     try:
