@@ -41,20 +41,15 @@ ROUTER_FACTORIES = frozenset(
 ENTRY_METHODS = ("fetch", "scheduled", "queue", "on_fetch", "do_GET", "do_POST", "do_PUT", "do_PATCH", "do_DELETE", "do_HEAD", "do_OPTIONS")
 
 
-@dataclass(frozen=True)
-class CallSite:
-    target: str  # dotted qualified name as resolved in the calling module
-    line: int
-    column: int
-
-
 @dataclass
 class FunctionSummary:
     qualname: str
     line: int
     cached: bool
     is_async: bool
-    calls: list[CallSite] = field(default_factory=list)
+    # what the function calls: the dotted qualified names (as resolved in its module), each once,
+    # in the order of their first call (small to hand to worker processes)
+    calls: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,11 +70,7 @@ class ModuleSummary:
     def of(cls, model: ModuleModel) -> "ModuleSummary":
         functions: dict[str, FunctionSummary] = {}
         for info in model.functions.values():
-            calls = []
-            for call in info.calls:
-                name = model.call_name(call)
-                if name:
-                    calls.append(CallSite(name, call.lineno, call.col_offset + 1))
+            calls = list(dict.fromkeys(name for name in map(model.call_name, info.calls) if name))
             functions[info.qualname] = FunctionSummary(info.qualname, info.node.lineno, info.is_cached, info.is_async, calls)
         classes: dict[str, list[str]] = {}
         for name, node in model.classes.items():
@@ -483,8 +474,8 @@ class ProjectIndex:
                 if key not in own:
                     own[key] = Reach(fn, tuple(k[1] for k in chain), chain)
                     reach.setdefault(key, own[key])
-                for site in fsum.calls:
-                    target = self.resolve(site.target, key[0])
+                for called in fsum.calls:  # each name once: a repeated call adds nothing to the search
+                    target = self.resolve(called, key[0])
                     if target is not None and target not in seen:
                         queue.append((target, chain + (target,)))
             self._fn_reach.setdefault(fn, own)
