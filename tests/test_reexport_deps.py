@@ -32,3 +32,18 @@ def test_a_new_reexport_in_an_importer_reaches_the_cached_module(tmp_path):
     fresh = _lint(tmp_path, cache=False)
     assert fresh == [("a/lib.py", "SLS501")]
     assert _lint(tmp_path, cache=True) == fresh
+
+
+def test_the_reexport_table_is_read_only_for_imports_not_used_on_every_path(tmp_path, monkeypatch):
+    """SLS501 asks for the re-export table last: an import used on every invocation is settled
+    without it (so neither the other modules are read nor recorded as dependencies)."""
+    from sls_lint import importcost
+
+    (tmp_path / "handler.py").write_text("import lib\nimport numpy as np\n\n\ndef handler(event, context):\n    return lib.frame(event), np.zeros(1)\n")
+    (tmp_path / "lib.py").write_text(LIB)
+    (tmp_path / "report.py").write_text("import lib\n\nVALUE = 1\n")
+    asked: list[str] = []
+    real = importcost.ImportCosts.reexported
+    monkeypatch.setattr(importcost.ImportCosts, "reexported", lambda self, path: asked.append(path) or real(self, path))
+    assert _lint(tmp_path, cache=False) == [("lib.py", "SLS501")]
+    assert asked == ["lib.py"]  # not handler.py: numpy is used on every invocation

@@ -121,11 +121,13 @@ class HeavyImportAtModuleScope(Rule):
             runtime, typing_only, module_level = uses
             if module_level or not (runtime or typing_only):
                 continue
-            if edge.local in costs.reexported(model.path):
-                continue
             ids = frozenset(id(u) for u in runtime)
             missing = [fn for fn, _chain in loaders if not costs.always_uses(fn, model.path, ids)]
             if not missing:
+                continue
+            # asked last: the re-export table reads the modules that can name this one (most
+            # candidates are used on every invocation, so it is rarely needed)
+            if edge.local in costs.reexported(model.path):
                 continue
             where = _where(model, runtime)
             names = ", ".join(f"`{f.name}`" for f in missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
