@@ -447,6 +447,7 @@ class Cache:
         self.derived: dict[str, dict] = {}
         self.stats: dict[str, list] = {}
         self.memos: dict[str, dict[str, list]] = {}
+        self._statuses: dict[str, list | None] = {}  # full path -> file_status, taken this run
         self.dirty = False
         self._load()
 
@@ -459,11 +460,9 @@ class Cache:
     def status_of(self, full_path: str) -> list | None:
         """:func:`file_status`, taken once per run (a Cache lives for one run): the inline-code
         scan and the content hashes both ask for every file's status."""
-        memo = self.__dict__.setdefault("_statuses", {})
-        found = memo.get(full_path, memo)
-        if found is memo:
-            found = memo[full_path] = file_status(full_path)
-        return found
+        if full_path not in self._statuses:
+            self._statuses[full_path] = file_status(full_path)
+        return self._statuses[full_path]
 
     def trusted_sha(self, path: str, status: list) -> str | None:
         """The content hash recorded for ``path`` when its status (mtime, ctime, size, inode,

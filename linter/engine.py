@@ -70,9 +70,10 @@ class SourceStore:
         self.encodings: dict[str, Any] = {}
         self.read_errors: dict[str, str] = {}
         self.on_read: Any = None  # called with each path read (the Analysis records dependencies)
-        # record each file's status before reading it (the cache): True, or the cache's
-        # ``status_of`` (the status this run took already, if any)
-        self.track_status: Any = False
+        # the cache's ``Cache.status_of`` when each file's status is recorded before it is read
+        # (the status this run took already, if any: a change after it changes the status, so
+        # a hash recorded with it is only too cautious); None: nothing recorded
+        self.status_of: Any = None
         self.statuses: dict[str, list | None] = {}
 
     def abs(self, path: str) -> str:
@@ -90,13 +91,8 @@ class SourceStore:
         if path in self.overlay:
             return self.overlay[path]
         if path not in self._cache:
-            if self.track_status:
-                # the run's status of the file when one was taken already (the cache's memo): a
-                # change after it changes the status, so a hash recorded with it is only too cautious
-                status_of = self.track_status if callable(self.track_status) else None
-                if status_of is None:
-                    from .cache import file_status as status_of
-                self.statuses[path] = status_of(self.abs(path))
+            if self.status_of is not None:
+                self.statuses[path] = self.status_of(self.abs(path))
             try:
                 text, enc = self._read(path)
                 self.encodings[path] = enc
@@ -118,7 +114,7 @@ class SourceStore:
         from .cache import file_status
 
         full = self.abs(path)
-        status = self.statuses.get(path) if self.track_status else None
+        status = self.statuses.get(path) if self.status_of is not None else None
         if status is None:
             status = file_status(full)  # taken before the read: a change during it shows next time
         found = memo.get(full)
@@ -483,7 +479,7 @@ class Analysis:
         self.index = _TrackingIndex(self.python_paths, self._load_model, self)
         store.on_read = self._touch
         if cache is not None:
-            store.track_status = cache.status_of if hasattr(cache, "status_of") else True
+            store.status_of = cache.status_of
 
     # ------------------------------------------------------------------ facts
     @property
@@ -1190,9 +1186,12 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
         yield from delivered(False)  # module exports sent while the facts were built
         order = iter(range(len(paths)))
         claimed = itertools.chain(sorted(mine), iter(lambda: shares.next(order, 1), None))
-        # then the files a worker claimed and has not started on, those it would reach last first
-        last = reversed(list(_worker_order(analysis, paths))) if procs else iter(())
-        taken = (i for i in last if shares.take_over(i, 1))
+        # then the files a worker claimed and has not started on, those it would reach last
+        # first (the order is computed only when this process gets there)
+        def last_first() -> Iterator[int]:
+            yield from reversed(list(_worker_order(analysis, paths)))
+
+        taken = (i for i in last_first() if shares.take_over(i, 1))
         for n, i in enumerate(itertools.chain((i for i in claimed if shares.start(i, 1)), taken)):
             diags, deps = analysis.analyse_file(by_path[paths[i]])
             done.add(i)

@@ -405,6 +405,12 @@ class ImportCosts:
         return result
 
 
+def _stem(path: str) -> str:
+    """The name an import spells for the module at ``path`` (``pkg/db.py`` and ``db/__init__.py``: ``db``)."""
+    base = posixpath.basename(path)
+    return posixpath.basename(posixpath.dirname(path)) if base == "__init__.py" else base[:-3] if base.endswith(".py") else base
+
+
 def contributions_memo(index) -> dict[str, dict[str, set[str]]]:
     """path -> :func:`contributions` of that module, kept on ``index``."""
     memo = index.__dict__.get("_sls_contributions")
@@ -480,12 +486,6 @@ def _splitlines_no_ff(source: str) -> list[str]:
 
 
 _WORDS = re.compile(r"\w+").findall
-
-
-def _stem(path: str) -> str:
-    """The name an import spells for the module at ``path`` (``pkg/db.py`` and ``db/__init__.py``: ``db``)."""
-    base = posixpath.basename(path)
-    return posixpath.basename(posixpath.dirname(path)) if base == "__init__.py" else base[:-3] if base.endswith(".py") else base
 _SUBSTRING_LOOKUPS = 8  # module names looked up by substring before the word index is built
 _RELATIVE_IMPORT = re.compile(r"from[\s\\]+\.")  # a superset (also `xfrom .`, strings, comments); no \b: the literal prefix makes the search fast
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")

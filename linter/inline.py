@@ -286,12 +286,6 @@ def find_inline(files: list[SourceFile], text_of: Callable[[str], str | None], c
 # ---------------------------------------------------------------------------------------------
 
 
-def _file_status(full: str) -> list | None:
-    from .cache import file_status
-
-    return file_status(full)
-
-
 def expand(root: str, files: list[SourceFile], checked: set[str], overlay: Mapping[str, str], cache: Any = None):
     """(files, checked, overlay, attach): the run's files plus one virtual module per inline
     body, and ``attach(analysis)`` that makes the analysis report their findings in the
@@ -305,7 +299,7 @@ def expand(root: str, files: list[SourceFile], checked: set[str], overlay: Mappi
         full = os.path.join(root, *path.split("/"))
         status = None
         if memo is not None:  # a warm run reads no file that had no marker and is unchanged since
-            status = memo.status_of(full) if hasattr(memo, "status_of") else _file_status(full)
+            status = memo.status_of(full)
             if memo.trusted_memo("inline-marker", path, status) is False:
                 return None  # find_inline skips a file without text as it skips one without a marker
         try:

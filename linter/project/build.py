@@ -34,6 +34,7 @@ class Context:
         self.trees = trees
         # never iterate ``trees``: callers may pass a lazy mapping that parses on access
         self.python_paths = {f.path for f in files if f.kind in ("python", "cdk")}
+        self.sorted_python_paths = sorted(self.python_paths)  # for the readers that walk them in order
         self.vendored = {f.path for f in files if f.vendored}
         self._abs = {f.path: f.abs_path for f in files}
         self.docs: list[DeploymentDoc] = []

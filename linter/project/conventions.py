@@ -78,7 +78,7 @@ _HHMMSS = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$")
 
 
 def scan(ctx: Context) -> None:
-    for path in sorted(ctx.python_paths):
+    for path in ctx.sorted_python_paths:
         if path in ctx.claimed or path in ctx.cdk_apps or path in ctx.vendored or is_test_path(path):
             continue
         text = ctx.source_text(path)

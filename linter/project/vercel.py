@@ -59,9 +59,7 @@ def _under(base: str, path: str) -> str | None:
 
 def _api_files(ctx: Context, base: str) -> list[str]:
     prefix = f"{base}/api/" if base else "api/"
-    ordered = ctx.__dict__.get("_sorted_python_paths")
-    if ordered is None:  # sorted once per project model, not once per Vercel project
-        ordered = ctx.__dict__["_sorted_python_paths"] = sorted(ctx.python_paths)
+    ordered = ctx.sorted_python_paths
     out = []
     for path in ordered[bisect.bisect_left(ordered, prefix):]:
         if not path.startswith(prefix):
@@ -153,7 +151,7 @@ def read(ctx: Context, sf: SourceFile) -> None:
                 continue
             cfg = b.get("config") if isinstance(b.get("config"), dict) else {}
             loc = doc.locate("builds", i)
-            for path in sorted(ctx.python_paths):
+            for path in ctx.sorted_python_paths:
                 rel = _under(base, path)
                 if rel is not None and glob_regex(src).match(rel):
                     settings = {"maxDuration": cfg.get("maxDuration"), "memory": cfg.get("memory")}
