@@ -3,7 +3,7 @@
 ``linter/`` -> ``sls_lint``, ``rules/`` -> ``sls_lint.rules``, ``fixers/`` -> ``sls_lint.fixers``.
 Sub-packages (rule families) are found here so that adding a folder needs no edit anywhere.
 """
-from setuptools import find_packages, setup
+from setuptools import Extension, find_packages, setup
 
 MAPPING = {"sls_lint": "linter", "sls_lint.rules": "rules", "sls_lint.fixers": "fixers"}
 
@@ -16,4 +16,8 @@ def _packages() -> list[str]:
     return found
 
 
-setup(packages=_packages())
+# The semantic model's innermost traversal loop in C (linter/_speedups.c). Optional: without a
+# C compiler the build goes on and sls_lint.semantic runs the same loop in Python.
+SPEEDUPS = Extension("sls_lint._speedups", ["linter/_speedups.c"], optional=True)
+
+setup(packages=_packages(), ext_modules=[SPEEDUPS])

@@ -16,13 +16,13 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from .astindex import walk_list
+from .astindex import _speedups, walk_list
 from .callgraph import ProjectIndex, Reach
 from .config import Config
 from .core import Applicability, Diagnostic, FixIntent, Function, RunStats, Severity, SourceFile, Span
 from .rule import Rule, all_rules
 from .ruleindex import EnabledRules
-from .semantic import ModuleModel
+from .semantic import MAX_DEPTH, ModelTooDeep, ModuleModel
 from .suppress import SuppressionIndex, parse_suppressions
 
 MAX_FIX_ROUNDS = 10
@@ -134,6 +134,9 @@ class ParseOutcome:
     error: tuple[int, int, str] | None = None  # (line, column, message) for SLS001
 
 
+TOO_DEEP = f"nesting too deep to analyse (more than {MAX_DEPTH} levels)"
+
+
 def parse_module(path: str, source: str) -> ParseOutcome:
     try:
         with warnings.catch_warnings():
@@ -153,8 +156,8 @@ def parse_module(path: str, source: str) -> ParseOutcome:
         return ParseOutcome(None, (1, 1, f"cannot parse: {detail}"))
     try:
         return ParseOutcome(ModuleModel(path, source, tree))
-    except RecursionError:
-        return ParseOutcome(None, (1, 1, "nesting too deep to analyse"))
+    except RecursionError as exc:  # ModelTooDeep, or the stack ran out first
+        return ParseOutcome(None, (1, 1, str(exc) if isinstance(exc, ModelTooDeep) else TOO_DEEP))
 
 
 class ModuleContext:
@@ -396,6 +399,10 @@ class Prefilter:
         self._memo: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, text: str) -> set[str]:
+        if _speedups is not None:  # the same loop in C
+            found = _speedups.chunk_tokens(text, self._memo, self.chunked, self.MAX_MEMO)
+            found.update(t for t in self.spaced if t in text)
+            return found
         memo, found = self._memo, set()
         for chunk in set(text.split()):
             hit = memo.get(chunk)
@@ -772,7 +779,10 @@ class Analysis:
             text = self.store.text(f.path)
             if text is None:
                 return [], {}
-            raw = self._module_raw(f, text) if f.kind == "python" else []
+            try:
+                raw = self._module_raw(f, text) if f.kind == "python" else []
+            except RecursionError:  # a rule ran out of stack: this file's finding, not the run's end
+                raw = [self._tool_diag("SLS001", f.path, Span.point(1, 1), f"{f.path} cannot be analysed: {TOO_DEEP}")]
             raw.extend(self.facts().project_raw.get(f.path, ()))
             model = self.index.model(f.path) if f.kind == "python" else None
             kept = self._filter(f, text, raw, model)

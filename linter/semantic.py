@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .astindex import CHILD_FIELDS, LEAVES, child_fields, set_walk, walk_list
+from .astindex import CHILD_FIELDS, LEAVES, _speedups, child_fields, set_walk, walk_list
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 _AST = ast.AST
@@ -33,6 +33,23 @@ _NO_CHILDREN = LEAVES
 _TERMINAL = frozenset({ast.Name, ast.Constant, *_NO_CHILDREN})
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 BUILTINS = frozenset(dir(builtins))
+
+# the traversal's innermost loop in C when sls_lint._speedups is there (see astindex), else the
+# same loop in Python (ModuleModel._visit_block)
+_Walker = None
+if _speedups is not None:
+    _speedups.configure_model(_TERMINAL, _SPECIAL_NODES, _NO_CHILDREN, ast.Call)
+    _Walker = _speedups.Walker
+
+# the deepest tree (nodes from the module down, contexts and operators not counted) a model is
+# built for: the rules' recursive helpers take up to ~3 interpreter frames per level, and Python
+# allows 1,000 (a chain of 240 `elif`s or of 240 `a + b + ...` terms is still analysed)
+MAX_DEPTH = 250
+
+
+class ModelTooDeep(RecursionError):
+    """The module nests deeper than :data:`MAX_DEPTH` levels."""
+
 
 CACHE_DECORATORS = frozenset(
     {
@@ -116,7 +133,22 @@ class ModuleModel:
         # ast.walk (breadth first, children in field order): their concatenation is the shared
         # walk (astindex.walk_list), built here instead of by a second traversal
         self._levels: list[list[ast.AST]] = [[self.tree]]
-        self._visit_block(self.tree, self.module_scope, None, "", False, 0)
+        if _Walker is not None:  # the C loops; instance attributes hide the methods while building
+            walker = _Walker(self._visit, self.parents, self._levels, self._call_scopes)
+            self._visit_block = walker
+            self._visit_all = walker.visit_all
+            self._walk_only = walker.walk_only
+        try:
+            self._visit_block(self.tree, self.module_scope, None, "", False, 0)
+        finally:
+            self.__dict__.pop("_visit_block", None)  # the walker refers back to the model
+            self.__dict__.pop("_visit_all", None)
+            self.__dict__.pop("_walk_only", None)
+        if len(self._levels) > MAX_DEPTH:
+            # the rules and the call graph recurse over expressions in Python: a deeper tree
+            # would exhaust the interpreter's stack in one of them (where depends on the stack
+            # the analysis starts from); refused here the same way whatever the caller
+            raise ModelTooDeep(f"nesting too deep to analyse (more than {MAX_DEPTH} levels)")  # = engine.TOO_DEEP
         set_walk(self.tree, [n for level in self._levels for n in level])
         del self._levels
         for info in self.functions.values():

@@ -187,6 +187,29 @@ def test_deep_but_parsable_expressions_do_not_crash(proj, depth):
     assert {d["code"] for d in diags if d["path"] == "deep.py"} <= {"SLS001", "SLS101", "SLS201", "SLS202"}
 
 
+@pytest.mark.parametrize("deep", [
+    # deeper than the model takes (250 levels) but within what ast.parse and the model's own loop
+    # reach: these used to get through to a rule whose recursion ran out of stack, and the whole
+    # run ended in an internal error
+    "    x = " + "+".join(["event"] * 400) + "\n    return requests.get(x)\n",
+    "".join(f"    {'if' if i == 0 else 'elif'} event == {i}:\n        x = requests.get('u', timeout={i})\n" for i in range(300)),
+])
+def test_nesting_between_parser_and_stack_limits_is_sls001(proj, deep):
+    (proj / "deep.py").write_text("import requests\n\n\ndef handler(event, context):\n" + deep)
+    hit = assert_unparsable(proj, "deep.py", fragment="nesting too deep")
+    assert "250 levels" in hit["message"]
+
+
+def test_nesting_just_under_the_limit_is_analysed(proj):
+    # 240 elifs: every rule runs over it without running out of stack
+    body = "".join(f"    {'if' if i == 0 else 'elif'} event == {i}:\n        x = requests.get('u')\n" for i in range(240))
+    (proj / "deep.py").write_text("import requests\n\n\ndef handler(event, context):\n" + body)
+    _, diags = lint(proj)
+    assert ("good.py", "SLS201") in codes(diags)
+    assert ("deep.py", "SLS201") in codes(diags)
+    assert ("deep.py", "SLS001") not in codes(diags)
+
+
 def test_empty_and_bom_only_files(proj):
     (proj / "empty.py").write_bytes(b"")
     (proj / "bomonly.py").write_bytes(codecs.BOM_UTF8)

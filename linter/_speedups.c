@@ -1,0 +1,685 @@
+/* sls_lint._speedups: the innermost loops of the semantic model's traversal, in C.
+ *
+ * Optional: setup.py builds it when a C compiler is there, and sls_lint.semantic falls back to the
+ * same code in Python (ModuleModel._visit_block) when the module is missing or SLS_LINT_PURE=1.
+ * Both produce the same model; tests/test_speedups.py checks them against each other.
+ *
+ * Walker(visit, parents, levels, call_scopes)(node, scope, func, prefix, in_tc, depth) does what
+ * ModuleModel._visit_block does: each child node of `node` (fields from CHILD_FIELDS, in field
+ * order) is appended to levels[depth + 1] (the breadth-first walk, one list per depth) and gets
+ * `node` as its parent. A child of a type the model treats specially (definitions, imports,
+ * assignments, ...) goes to the Python method `visit`; every other child is handled here as
+ * ModuleModel._visit's fast path does: a Call records its scope (call_scopes) and joins the calls
+ * of `func`; then its own children are visited the same way. Names, constants and the field-less
+ * leaves (contexts, operators) are not descended into.
+ *
+ * configure(child_fields_map, child_fields, ast_type) and configure_model(terminal, special,
+ * no_children, call_type) hand over the tables of sls_lint.astindex and sls_lint.semantic once,
+ * at their import.
+ *
+ * walk(tree, leaves) is astindex._walk: ast.walk's order (FIFO, children in field order),
+ * field-less leaves left out; group_by_type(nodes) is astindex.build's grouping; and
+ * chunk_tokens(text, memo, tokens, max_memo) is engine.Prefilter's loop over a text's chunks.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+
+#define SPEEDUPS_API 1 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+
+static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
+static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
+static PyObject *g_terminal;     /* frozenset of types not descended into */
+static PyObject *g_special;      /* frozenset of types handled by the Python visit */
+static PyObject *g_no_children;  /* frozenset of field-less leaf types */
+static PyTypeObject *g_call;     /* ast.Call */
+static PyTypeObject *g_ast;      /* ast.AST */
+static PyObject *g_str_calls;    /* "calls" */
+
+static PyObject *
+child_fields(PyTypeObject *t)
+{
+    /* borrowed-style semantics: returns a new reference */
+    PyObject *f = PyDict_GetItemWithError(g_fields_map, (PyObject *)t);
+    if (f != NULL) {
+        Py_INCREF(f);
+        return f;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    f = PyObject_CallOneArg(g_fields_fn, (PyObject *)t);
+    if (f != NULL && !PyTuple_Check(f)) {
+        Py_DECREF(f);
+        PyErr_SetString(PyExc_TypeError, "child_fields must return a tuple");
+        return NULL;
+    }
+    return f;
+}
+
+static int
+contains(PyObject *set, PyTypeObject *t)
+{
+    return PySet_Contains(set, (PyObject *)t);
+}
+
+typedef struct { /* what the loops need: borrowed from the WalkerObject for one call */
+    PyObject *visit;        /* the model's Python _visit (special nodes) */
+    PyObject *parents;      /* dict node -> parent */
+    PyObject *levels;       /* list of lists, one per depth */
+    PyObject *call_scopes;  /* dict Call -> scope */
+} Walker;
+
+static PyObject *
+level_at(PyObject *levels, Py_ssize_t depth)
+{
+    /* borrowed reference to levels[depth], created (with any missing ones) when needed */
+    while (PyList_GET_SIZE(levels) <= depth) {
+        PyObject *fresh = PyList_New(0);
+        if (fresh == NULL)
+            return NULL;
+        int rc = PyList_Append(levels, fresh);
+        Py_DECREF(fresh);
+        if (rc < 0)
+            return NULL;
+    }
+    return PyList_GET_ITEM(levels, depth);
+}
+
+static int visit_block(Walker *w, PyObject *node, PyObject *scope, PyObject *func, PyObject *calls,
+                       PyObject *prefix, PyObject *in_tc, Py_ssize_t depth);
+
+/* ModuleModel._visit: a node already in the walk, with its parent set */
+static int
+visit_node(Walker *w, PyObject *child, PyObject *scope, PyObject *func, PyObject *calls, PyObject *prefix,
+           PyObject *in_tc, Py_ssize_t depth)
+{
+    PyTypeObject *t = Py_TYPE(child);
+    int r = contains(g_terminal, t);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    r = contains(g_special, t);
+    if (r < 0)
+        return -1;
+    if (r) {
+        PyObject *depth_obj = PyLong_FromSsize_t(depth);
+        if (depth_obj == NULL)
+            return -1;
+        PyObject *args[6] = {child, scope, func, prefix, in_tc, depth_obj};
+        PyObject *res = PyObject_Vectorcall(w->visit, args, 6, NULL);
+        Py_DECREF(depth_obj);
+        if (res == NULL)
+            return -1;
+        Py_DECREF(res);
+        return 0;
+    }
+    if (t == g_call) {
+        if (PyDict_SetItem(w->call_scopes, child, scope) < 0)
+            return -1;
+        if (calls != NULL && PyList_Append(calls, child) < 0)
+            return -1;
+    }
+    else {
+        r = contains(g_no_children, t);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+    }
+    /* twice: the Python loop spends two frames (_visit, _visit_block) per level, and a tree too
+       deep for it must be too deep here as well (the rules walk it in Python afterwards) */
+    if (Py_EnterRecursiveCall(" while building the semantic model"))
+        return -1;
+    if (Py_EnterRecursiveCall(" while building the semantic model")) {
+        Py_LeaveRecursiveCall();
+        return -1;
+    }
+    r = visit_block(w, child, scope, func, calls, prefix, in_tc, depth);
+    Py_LeaveRecursiveCall();
+    Py_LeaveRecursiveCall();
+    return r;
+}
+
+/* one child (already known to be an AST node) of `node`: into the walk at depth `below`, its
+   parent recorded, then visited */
+static int
+visit_child(Walker *w, PyObject *child, PyObject *node, PyObject **level, PyObject *scope, PyObject *func,
+            PyObject *calls, PyObject *prefix, PyObject *in_tc, Py_ssize_t below)
+{
+    if (*level == NULL) {
+        *level = level_at(w->levels, below);
+        if (*level == NULL)
+            return -1;
+    }
+    if (PyList_Append(*level, child) < 0)
+        return -1;
+    if (PyDict_SetItem(w->parents, child, node) < 0)
+        return -1;
+    return visit_node(w, child, scope, func, calls, prefix, in_tc, below);
+}
+
+static int
+visit_block(Walker *w, PyObject *node, PyObject *scope, PyObject *func, PyObject *calls, PyObject *prefix,
+            PyObject *in_tc, Py_ssize_t depth)
+{
+    PyObject *fields = child_fields(Py_TYPE(node));
+    if (fields == NULL)
+        return -1;
+    PyObject *level = NULL; /* borrowed: levels[depth + 1], fetched on the first child */
+    Py_ssize_t n = PyTuple_GET_SIZE(fields);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = PyObject_GetAttr(node, PyTuple_GET_ITEM(fields, i));
+        if (value == NULL) {
+            if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+                PyErr_Clear();
+                continue;
+            }
+            goto fail;
+        }
+        int rc = 0;
+        if (PyObject_TypeCheck(value, g_ast)) {
+            rc = visit_child(w, value, node, &level, scope, func, calls, prefix, in_tc, depth + 1);
+        }
+        else if (PyList_CheckExact(value)) {
+            /* the list may not change while it is read (nothing here mutates the tree), but
+               hold each item: a Python visit could in principle drop the list's reference */
+            for (Py_ssize_t j = 0; j < PyList_GET_SIZE(value); j++) {
+                PyObject *child = PyList_GET_ITEM(value, j);
+                if (!PyObject_TypeCheck(child, g_ast))
+                    continue;
+                Py_INCREF(child);
+                rc = visit_child(w, child, node, &level, scope, func, calls, prefix, in_tc, depth + 1);
+                Py_DECREF(child);
+                if (rc < 0)
+                    break;
+            }
+        }
+        Py_DECREF(value);
+        if (rc < 0)
+            goto fail;
+    }
+    Py_DECREF(fields);
+    return 0;
+fail:
+    Py_DECREF(fields);
+    return -1;
+}
+
+/* func.calls (a new reference), or NULL without an error when func is None */
+static int
+calls_of(PyObject *func, PyObject **calls)
+{
+    *calls = NULL;
+    if (func == Py_None)
+        return 0;
+    *calls = PyObject_GetAttr(func, g_str_calls);
+    if (*calls == NULL)
+        return -1;
+    if (!PyList_Check(*calls)) {
+        Py_CLEAR(*calls);
+        PyErr_SetString(PyExc_TypeError, "func.calls must be a list");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+Walker_call(Walker *w, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs != 6 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames))) {
+        PyErr_SetString(PyExc_TypeError, "Walker(node, scope, func, prefix, in_tc, depth)");
+        return NULL;
+    }
+    Py_ssize_t depth = PyLong_AsSsize_t(args[5]);
+    if (depth == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *calls;
+    if (calls_of(args[2], &calls) < 0)
+        return NULL;
+    int rc = visit_block(w, args[0], args[1], args[2], calls, args[3], args[4], depth);
+    Py_XDECREF(calls);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *visit;
+    PyObject *parents;
+    PyObject *levels;
+    PyObject *call_scopes;
+} WalkerObject;
+
+static PyObject *
+WalkerObject_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    WalkerObject *o = (WalkerObject *)self;
+    Walker w;
+    w.visit = o->visit;
+    w.parents = o->parents;
+    w.levels = o->levels;
+    w.call_scopes = o->call_scopes;
+    return Walker_call(&w, args, nargsf, kwnames);
+}
+
+/* ModuleModel._visit_all: children (a list) of parent, all at depth, into the walk's level */
+static PyObject *
+WalkerObject_visit_all(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    WalkerObject *o = (WalkerObject *)self;
+    if (nargs != 8 || !PyList_Check(args[0]) || !PyList_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "visit_all(children: list, parent, level: list, scope, func, prefix, in_tc, depth)");
+        return NULL;
+    }
+    Py_ssize_t depth = PyLong_AsSsize_t(args[7]);
+    if (depth == -1 && PyErr_Occurred())
+        return NULL;
+    Walker w = {o->visit, o->parents, o->levels, o->call_scopes};
+    PyObject *children = args[0], *parent = args[1], *level = args[2], *scope = args[3], *func = args[4];
+    PyObject *calls;
+    if (calls_of(func, &calls) < 0)
+        return NULL;
+    int rc = 0;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(children) && rc == 0; j++) {
+        PyObject *child = PyList_GET_ITEM(children, j);
+        Py_INCREF(child);
+        rc = PyDict_SetItem(o->parents, child, parent);
+        if (rc == 0)
+            rc = PyList_Append(level, child);
+        if (rc == 0)
+            rc = visit_node(&w, child, scope, func, calls, args[5], args[6], depth);
+        Py_DECREF(child);
+    }
+    Py_XDECREF(calls);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* ModuleModel._walk_only: the nodes below node into the walk (levels below depth), nothing else */
+static int
+walk_only(PyObject *levels, PyObject *node, Py_ssize_t depth)
+{
+    PyObject *fields = child_fields(Py_TYPE(node));
+    if (fields == NULL)
+        return -1;
+    PyObject *level = NULL;
+    int rc = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(fields) && rc == 0; i++) {
+        PyObject *value = PyObject_GetAttr(node, PyTuple_GET_ITEM(fields, i));
+        if (value == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+                rc = -1;
+                break;
+            }
+            PyErr_Clear();
+            continue;
+        }
+        Py_ssize_t n = PyList_Check(value) ? PyList_GET_SIZE(value) : 1;
+        for (Py_ssize_t j = 0; j < n && rc == 0; j++) {
+            PyObject *child = PyList_Check(value) ? PyList_GET_ITEM(value, j) : value;
+            if (!PyObject_TypeCheck(child, g_ast))
+                continue;
+            if (level == NULL && (level = level_at(levels, depth + 1)) == NULL) {
+                rc = -1;
+                break;
+            }
+            Py_INCREF(child);
+            rc = PyList_Append(level, child);
+            if (rc == 0) {
+                if (Py_EnterRecursiveCall(" while building the semantic model"))
+                    rc = -1;
+                else {
+                    rc = walk_only(levels, child, depth + 1);
+                    Py_LeaveRecursiveCall();
+                }
+            }
+            Py_DECREF(child);
+        }
+        Py_DECREF(value);
+    }
+    Py_DECREF(fields);
+    return rc;
+}
+
+static PyObject *
+WalkerObject_walk_only(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "walk_only(node, depth)");
+        return NULL;
+    }
+    Py_ssize_t depth = PyLong_AsSsize_t(args[1]);
+    if (depth == -1 && PyErr_Occurred())
+        return NULL;
+    if (walk_only(((WalkerObject *)self)->levels, args[0], depth) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef WalkerObject_methods[] = {
+    {"visit_all", (PyCFunction)(void (*)(void))WalkerObject_visit_all, METH_FASTCALL,
+     "visit_all(children, parent, level, scope, func, prefix, in_tc, depth): ModuleModel._visit_all"},
+    {"walk_only", (PyCFunction)(void (*)(void))WalkerObject_walk_only, METH_FASTCALL,
+     "walk_only(node, depth): ModuleModel._walk_only"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyObject *
+WalkerObject_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *visit, *parents, *levels, *call_scopes;
+    if (!PyArg_ParseTuple(args, "OO!O!O!:Walker", &visit, &PyDict_Type, &parents, &PyList_Type, &levels,
+                          &PyDict_Type, &call_scopes))
+        return NULL;
+    if (g_fields_map == NULL || g_special == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "sls_lint._speedups: configure() and configure_model() were not called");
+        return NULL;
+    }
+    WalkerObject *o = (WalkerObject *)type->tp_alloc(type, 0);
+    if (o == NULL)
+        return NULL;
+    o->vectorcall = WalkerObject_vectorcall;
+    Py_INCREF(visit);
+    o->visit = visit;
+    Py_INCREF(parents);
+    o->parents = parents;
+    Py_INCREF(levels);
+    o->levels = levels;
+    Py_INCREF(call_scopes);
+    o->call_scopes = call_scopes;
+    return (PyObject *)o;
+}
+
+static int
+WalkerObject_traverse(WalkerObject *o, visitproc visit, void *arg)
+{
+    Py_VISIT(o->visit);
+    Py_VISIT(o->parents);
+    Py_VISIT(o->levels);
+    Py_VISIT(o->call_scopes);
+    return 0;
+}
+
+static int
+WalkerObject_clear(WalkerObject *o)
+{
+    Py_CLEAR(o->visit);
+    Py_CLEAR(o->parents);
+    Py_CLEAR(o->levels);
+    Py_CLEAR(o->call_scopes);
+    return 0;
+}
+
+static void
+WalkerObject_dealloc(WalkerObject *o)
+{
+    PyObject_GC_UnTrack(o);
+    WalkerObject_clear(o);
+    Py_TYPE(o)->tp_free((PyObject *)o);
+}
+
+static PyTypeObject WalkerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "sls_lint._speedups.Walker",
+    .tp_basicsize = sizeof(WalkerObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "Walker(visit, parents, levels, call_scopes): ModuleModel._visit_block in C",
+    .tp_new = WalkerObject_new,
+    .tp_methods = WalkerObject_methods,
+    .tp_traverse = (traverseproc)WalkerObject_traverse,
+    .tp_clear = (inquiry)WalkerObject_clear,
+    .tp_dealloc = (destructor)WalkerObject_dealloc,
+    .tp_vectorcall_offset = offsetof(WalkerObject, vectorcall),
+    .tp_call = PyVectorcall_Call,
+};
+
+static PyObject *
+configure(PyObject *module, PyObject *args)
+{
+    PyObject *fields_map, *fields_fn, *ast_type;
+    if (!PyArg_ParseTuple(args, "O!OO!:configure", &PyDict_Type, &fields_map, &fields_fn, &PyType_Type, &ast_type))
+        return NULL;
+    Py_INCREF(fields_map);
+    Py_XSETREF(g_fields_map, fields_map);
+    Py_INCREF(fields_fn);
+    Py_XSETREF(g_fields_fn, fields_fn);
+    Py_INCREF(ast_type);
+    Py_XSETREF(g_ast, (PyTypeObject *)ast_type);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+configure_model(PyObject *module, PyObject *args)
+{
+    PyObject *terminal, *special, *no_children, *call_type;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!:configure_model", &PyFrozenSet_Type, &terminal, &PyFrozenSet_Type, &special,
+                          &PyFrozenSet_Type, &no_children, &PyType_Type, &call_type))
+        return NULL;
+    Py_INCREF(terminal);
+    Py_XSETREF(g_terminal, terminal);
+    Py_INCREF(special);
+    Py_XSETREF(g_special, special);
+    Py_INCREF(no_children);
+    Py_XSETREF(g_no_children, no_children);
+    Py_INCREF(call_type);
+    Py_XSETREF(g_call, (PyTypeObject *)call_type);
+    Py_RETURN_NONE;
+}
+
+/* astindex._walk: FIFO over a list that grows while it is read */
+static PyObject *
+walk(PyObject *module, PyObject *args)
+{
+    PyObject *tree, *leaves;
+    if (!PyArg_ParseTuple(args, "OO!:walk", &tree, &PyFrozenSet_Type, &leaves))
+        return NULL;
+    if (g_fields_map == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "sls_lint._speedups.configure() was not called");
+        return NULL;
+    }
+    PyObject *queue = PyList_New(0);
+    if (queue == NULL || PyList_Append(queue, tree) < 0)
+        goto fail;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(queue); k++) {
+        PyObject *node = PyList_GET_ITEM(queue, k);
+        PyObject *fields = child_fields(Py_TYPE(node));
+        if (fields == NULL)
+            goto fail;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(fields); i++) {
+            PyObject *value = PyObject_GetAttr(node, PyTuple_GET_ITEM(fields, i));
+            if (value == NULL) {
+                if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+                    PyErr_Clear();
+                    continue;
+                }
+                Py_DECREF(fields);
+                goto fail;
+            }
+            int rc = 0;
+            if (PyObject_TypeCheck(value, g_ast)) {
+                int leaf = PySet_Contains(leaves, (PyObject *)Py_TYPE(value));
+                rc = leaf < 0 ? -1 : (leaf ? 0 : PyList_Append(queue, value));
+            }
+            else if (PyList_Check(value)) {
+                for (Py_ssize_t j = 0; j < PyList_GET_SIZE(value) && rc == 0; j++) {
+                    PyObject *item = PyList_GET_ITEM(value, j);
+                    if (!PyObject_TypeCheck(item, g_ast))
+                        continue;
+                    int leaf = PySet_Contains(leaves, (PyObject *)Py_TYPE(item));
+                    rc = leaf < 0 ? -1 : (leaf ? 0 : PyList_Append(queue, item));
+                }
+            }
+            Py_DECREF(value);
+            if (rc < 0) {
+                Py_DECREF(fields);
+                goto fail;
+            }
+        }
+        Py_DECREF(fields);
+    }
+    return queue;
+fail:
+    Py_XDECREF(queue);
+    return NULL;
+}
+
+/* astindex.build's grouping: type -> the nodes of that type, in list order */
+static PyObject *
+group_by_type(PyObject *module, PyObject *nodes)
+{
+    if (!PyList_Check(nodes)) {
+        PyErr_SetString(PyExc_TypeError, "group_by_type(list)");
+        return NULL;
+    }
+    PyObject *found = PyDict_New();
+    if (found == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(nodes); i++) {
+        PyObject *node = PyList_GET_ITEM(nodes, i);
+        PyObject *t = (PyObject *)Py_TYPE(node);
+        PyObject *bucket = PyDict_GetItemWithError(found, t);
+        if (bucket == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            bucket = PyList_New(0);
+            if (bucket == NULL)
+                goto fail;
+            int rc = PyDict_SetItem(found, t, bucket);
+            Py_DECREF(bucket);
+            if (rc < 0)
+                goto fail;
+        }
+        if (PyList_Append(bucket, node) < 0)
+            goto fail;
+    }
+    return found;
+fail:
+    Py_DECREF(found);
+    return NULL;
+}
+
+/* engine.Prefilter's loop: which of `tokens` (none with whitespace) occur in `text`, by chunk
+   (str.split()'s maximal runs of non-whitespace); memo maps a chunk to the tuple of tokens it
+   contains (cleared once it holds max_memo chunks) */
+static PyObject *
+chunk_tokens(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyUnicode_Check(args[0]) || !PyDict_Check(args[1]) || !PyTuple_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "chunk_tokens(text: str, memo: dict, tokens: tuple, max_memo: int)");
+        return NULL;
+    }
+    PyObject *text = args[0], *memo = args[1], *tokens = args[2];
+    Py_ssize_t max_memo = PyLong_AsSsize_t(args[3]);
+    if (max_memo == -1 && PyErr_Occurred())
+        return NULL;
+    if (PyUnicode_READY(text) < 0)
+        return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    PyObject *found = PySet_New(NULL);
+    if (found == NULL)
+        return NULL;
+    Py_ssize_t i = 0;
+    while (i < len) {
+        while (i < len && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)))
+            i++;
+        if (i >= len)
+            break;
+        Py_ssize_t start = i;
+        while (i < len && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)))
+            i++;
+        PyObject *chunk = PyUnicode_Substring(text, start, i);
+        if (chunk == NULL)
+            goto fail;
+        PyObject *hit = PyDict_GetItemWithError(memo, chunk); /* borrowed */
+        if (hit == NULL) {
+            if (PyErr_Occurred()) {
+                Py_DECREF(chunk);
+                goto fail;
+            }
+            if (PyDict_GET_SIZE(memo) >= max_memo)
+                PyDict_Clear(memo);
+            Py_ssize_t n = PyTuple_GET_SIZE(tokens), k = 0;
+            PyObject *fresh = PyTuple_New(n);
+            if (fresh == NULL) {
+                Py_DECREF(chunk);
+                goto fail;
+            }
+            for (Py_ssize_t t = 0; t < n; t++) {
+                PyObject *tok = PyTuple_GET_ITEM(tokens, t);
+                int in = PyUnicode_Contains(chunk, tok);
+                if (in < 0) {
+                    Py_DECREF(fresh);
+                    Py_DECREF(chunk);
+                    goto fail;
+                }
+                if (in) {
+                    Py_INCREF(tok);
+                    PyTuple_SET_ITEM(fresh, k++, tok);
+                }
+            }
+            if (k < n && _PyTuple_Resize(&fresh, k) < 0) {
+                Py_DECREF(chunk);
+                goto fail;
+            }
+            int rc = PyDict_SetItem(memo, chunk, fresh);
+            Py_DECREF(fresh); /* the memo holds it */
+            if (rc < 0) {
+                Py_DECREF(chunk);
+                goto fail;
+            }
+            hit = fresh;
+        }
+        Py_DECREF(chunk);
+        for (Py_ssize_t t = 0; t < PyTuple_GET_SIZE(hit); t++) {
+            if (PySet_Add(found, PyTuple_GET_ITEM(hit, t)) < 0)
+                goto fail;
+        }
+    }
+    return found;
+fail:
+    Py_DECREF(found);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"configure", configure, METH_VARARGS, "configure(child_fields_map, child_fields, ast_type)"},
+    {"configure_model", configure_model, METH_VARARGS, "configure_model(terminal, special, no_children, call_type)"},
+    {"walk", walk, METH_VARARGS, "walk(tree, leaves) -> list: ast.walk's order, leaves left out"},
+    {"group_by_type", group_by_type, METH_O, "group_by_type(nodes) -> {type: [nodes]} in list order"},
+    {"chunk_tokens", (PyCFunction)(void (*)(void))chunk_tokens, METH_FASTCALL,
+     "chunk_tokens(text, memo, tokens, max_memo) -> set: engine.Prefilter's chunk loop"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT, "sls_lint._speedups", "C versions of the semantic model's innermost loops", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    g_str_calls = PyUnicode_InternFromString("calls");
+    if (g_str_calls == NULL)
+        return NULL;
+    if (PyType_Ready(&WalkerType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&moduledef);
+    if (m == NULL)
+        return NULL;
+    /* the Python side uses this module only when API is the number it was written for: a stale
+       build (an editable install not rebuilt after a change here) falls back to Python */
+    if (PyModule_AddIntConstant(m, "API", SPEEDUPS_API) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&WalkerType);
+    if (PyModule_AddObject(m, "Walker", (PyObject *)&WalkerType) < 0) {
+        Py_DECREF(&WalkerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

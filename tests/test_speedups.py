@@ -1,0 +1,176 @@
+"""The C loops (sls_lint._speedups) build exactly the model the Python loops build.
+
+Every module of the repository's examples, test fixtures and rule cases, and programs generated
+from Python's grammar (hypothesmith), is modelled both ways in this process and compared: the
+walk (order included), every parent, the calls each function makes (in order), the scope of each
+call, each scope's bindings, imports, globals and parameters, the decorators and the
+TYPE_CHECKING imports. The by-type index and the walk of a subtree are compared the same way.
+"""
+from __future__ import annotations
+
+import ast
+import shutil
+import sys
+import sysconfig
+from pathlib import Path
+
+import hypothesmith
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from sls_lint import astindex, semantic
+from sls_lint.engine import parse_module
+from sls_lint.rule import all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _compiler_present() -> bool:
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    return shutil.which(cc) is not None
+
+
+def test_extension_is_built_where_a_compiler_is():
+    # setup.py builds it (optional=True only keeps installs without a compiler working); a
+    # machine with a compiler that ends up without it runs 1.5x slower and nobody would notice
+    if not _compiler_present():
+        pytest.skip("no C compiler: the pure-Python loops are the only ones")
+    assert astindex._speedups is not None, "sls_lint._speedups was not built (or SLS_LINT_PURE is set)"
+    assert semantic._Walker is not None
+
+
+needs_c = pytest.mark.skipif(astindex._speedups is None, reason="sls_lint._speedups is not built here")
+
+
+def _pure(monkeypatch) -> None:
+    monkeypatch.setattr(semantic, "_Walker", None)
+    monkeypatch.setattr(astindex, "_speedups", None)
+
+
+def _summary(model: semantic.ModuleModel) -> tuple:
+    """Everything the traversal builds, with nodes as positions in the walk (comparable across
+    two trees of the same source)."""
+    walk = astindex.walk_list(model.tree)
+    pos = {id(n): i for i, n in enumerate(walk)}
+    pos[id(model.tree)] = 0
+
+    def at(n) -> int | str:
+        return pos.get(id(n), f"{type(n).__name__}@{getattr(n, 'lineno', '?')}:{getattr(n, 'col_offset', '?')}")
+
+    def scope(s) -> tuple:
+        return (
+            s.kind, at(s.node),
+            sorted(s.imports.items()),
+            sorted((k, [at(n) for n in v]) for k, v in s.bindings.items()),
+            sorted(s.globals), sorted(s.nonlocals), sorted(s.params),
+        )
+
+    return (
+        [type(n).__name__ for n in walk],
+        sorted((at(c), at(p)) for c, p in model.parents.items()),
+        sorted((at(k), scope(s)) for k, s in model.scope_of_node.items()),
+        [(at(k), f.qualname, f.class_name, f.decorators, [at(c) for c in f.calls], f.is_async) for k, f in model.functions.items()],
+        sorted(model.by_qualname),
+        sorted(model.classes),
+        sorted(at(n) for n in model.type_checking_imports),
+        sorted((at(c), at(s.node)) for c, s in model._call_scopes.items()),
+    )
+
+
+def _both(monkeypatch, path: str, source: str) -> tuple:
+    fast = parse_module(path, source)
+    with monkeypatch.context() as m:
+        _pure(m)
+        slow = parse_module(path, source)
+    return fast, slow
+
+
+def _check(monkeypatch, path: str, source: str) -> None:
+    fast, slow = _both(monkeypatch, path, source)
+    assert (fast.model is None) == (slow.model is None), (path, fast.error, slow.error)
+    if fast.model is None:
+        assert fast.error == slow.error
+        return
+    assert _summary(fast.model) == _summary(slow.model), path
+    # the by-type index and subtree walks
+    for cls in (ast.Call, ast.Name, ast.Constant, ast.FunctionDef, ast.expr, ast.stmt):
+        assert [_summary_pos(fast.model, n) for n in astindex.nodes_of(fast.model, cls)] == [
+            _summary_pos(slow.model, n) for n in _pure_nodes_of(monkeypatch, slow.model, cls)
+        ]
+    for a, b in zip(fast.model.functions, slow.model.functions):
+        assert [type(n).__name__ for n in astindex.walk_list(a)] == [type(n).__name__ for n in _pure_walk(monkeypatch, b)]
+
+
+def _summary_pos(model, node) -> int:
+    return astindex.walk_list(model.tree).index(node)
+
+
+def _pure_nodes_of(monkeypatch, model, cls):
+    with monkeypatch.context() as m:
+        _pure(m)
+        model.tree.__dict__.pop("_sls_types", None)
+        return astindex.nodes_of(model, cls)
+
+
+def _pure_walk(monkeypatch, node):
+    with monkeypatch.context() as m:
+        _pure(m)
+        node.__dict__.pop("_sls_walk", None)
+        return astindex.walk_list(node)
+
+
+def _sources() -> list[tuple[str, str]]:
+    found = []
+    for base in (ROOT / "examples", ROOT / "tests" / "fixtures"):
+        for p in sorted(base.rglob("*.py")):
+            found.append((p.relative_to(ROOT).as_posix(), p.read_text(encoding="utf-8", errors="replace")))
+    for rule in all_rules():
+        mod = sys.modules[rule.__module__]
+        for case in [*getattr(mod, "VALID", []), *getattr(mod, "INVALID", [])]:
+            if case.path.endswith(".py"):
+                found.append((case.path, case.code))
+    return found
+
+
+SOURCES = _sources()
+
+
+@needs_c
+def test_same_model_for_every_example_fixture_and_rule_case(monkeypatch):
+    assert len(SOURCES) > 200
+    for path, source in SOURCES:
+        _check(monkeypatch, path, source)
+
+
+@needs_c
+@pytest.mark.parametrize("source", [
+    # the shapes the C loop hands back to Python, nested in the ones it keeps
+    "import typing\nif typing.TYPE_CHECKING:\n    import boto3\n",
+    "@functools.cache\n@deco(x())\ndef f(a=g(), *, b=h(), **k) -> r():\n    lambda q=i(): j(q)\n",
+    "class C(Base, metaclass=M(k())):\n    x = y()\n    def m(self):\n        return self.c(z())\n",
+    "def f():\n    global G\n    G = 1\n    def g():\n        nonlocal x\n    [w for v in s() if (w := v())]\n",
+    "try:\n    pass\nexcept (A, B()) as e:\n    e()\nwith a() as (b, c), d():\n    for i, j in k(): pass\n",
+    "x = " + "+".join(["a"] * 240) + "\n",  # deep, still modelled
+    "x = " + "+".join(["a"] * 400) + "\n",  # refused both ways, with the same message
+    "x = " + "+".join(["a"] * 900) + "\n",  # the stack runs out both ways
+])
+def test_same_model_for_special_shapes(monkeypatch, source):
+    _check(monkeypatch, "pkg/mod.py", source)
+
+
+@needs_c
+def test_too_deep_is_refused_the_same_way(monkeypatch):
+    fast, slow = _both(monkeypatch, "m.py", "x = " + "+".join(["a"] * 400) + "\n")
+    assert fast.model is None and slow.model is None
+    assert fast.error == slow.error and "250 levels" in fast.error[2]
+
+
+@needs_c
+@settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(source=hypothesmith.from_grammar())
+def test_same_model_for_generated_programs(source):
+    mp = pytest.MonkeyPatch()
+    try:
+        _check(mp, "gen/mod.py", source)
+    finally:
+        mp.undo()
