@@ -422,13 +422,24 @@ def prefilter_for(tokens: frozenset[str]) -> Prefilter:
     return Prefilter(tokens)
 
 
-def _call_rules(entries: list, name: str | None) -> tuple:
-    """The (rule, visit_Call) entries that a call named ``name`` (``ModuleModel.call_name``)
-    is for: every rule without ``call_names``, and those naming it or its canonical form."""
+def _call_rules(entries: list, name: str | None, attr: str | None) -> tuple:
+    """The (rule, visit_Call) entries that a call named ``name`` (``ModuleModel.call_name``),
+    of a method ``attr`` (``None``: not an attribute call), is for: every rule with neither
+    ``call_names`` nor ``call_attrs``, and those naming the call, its canonical form or the
+    method."""
     from .catalog import canonical
 
     canon = canonical(name)
-    return tuple((r, fn) for r, fn in entries if r.call_names is None or name in r.call_names or canon in r.call_names)
+
+    def wants(r) -> bool:
+        names, attrs = r.call_names, r.call_attrs
+        if names is None and attrs is None:
+            return True
+        if names is not None and (name in names or canon in names):
+            return True
+        return attrs is not None and attr is not None and attr in attrs
+
+    return tuple((r, fn) for r, fn in entries if wants(r))
 
 
 PARALLEL_MIN_FILES = 48  # fewer files than this are analysed in-process (worker start-up costs more)
@@ -821,9 +832,10 @@ class Analysis:
                 for nt in r.node_types():
                     dispatch.setdefault(nt, []).append((r, getattr(r, "visit_" + nt.__name__)))
             calls = dispatch.get(ast.Call, ())
-            # visit_Call of a rule with call_names runs only for the calls it names: the rules
-            # for a call depend on its name alone (memoised per name, rule order kept)
-            by_name: dict | None = {} if any(r.call_names is not None for r, _fn in calls) else None
+            # visit_Call of a rule with call_names / call_attrs runs only for the calls it names:
+            # the rules for a call depend on its name and method alone (memoised per pair, rule
+            # order kept)
+            by_name: dict | None = {} if any(r.call_names is not None or r.call_attrs is not None for r, _fn in calls) else None
             cached = self._dispatch_cache[key] = (dispatch, by_name)
         dispatch, by_name = cached
         ctx = ModuleContext(self, model, sink)
@@ -834,10 +846,11 @@ class Analysis:
         call_name = model.call_name
         for node in [n for n in walk_list(model.tree) if n.__class__ in wanted]:  # walk order kept
             if by_name is not None and node.__class__ is ast.Call:
-                name = call_name(node)
-                entries = by_name.get(name)
+                func = node.func
+                key = (call_name(node), func.attr if func.__class__ is ast.Attribute else None)
+                entries = by_name.get(key)
                 if entries is None:
-                    entries = by_name[name] = _call_rules(dispatch[ast.Call], name)
+                    entries = by_name[key] = _call_rules(dispatch[ast.Call], *key)
             else:
                 entries = dispatch[node.__class__]
             for r, fn in entries:

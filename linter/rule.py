@@ -75,6 +75,10 @@ class Rule:
     # set: that set. The engine then calls visit_Call only for those calls (it looks the name
     # up once per distinct name instead of calling every rule for each of a module's calls).
     call_names: ClassVar[frozenset[str] | None] = None
+    # The same for the method name of a call ``<anything>.<attr>(...)``: a rule whose visit_Call
+    # returns at once unless the call's name is in ``call_names`` or it calls an attribute named
+    # in ``call_attrs`` sets either or both; its visit_Call then runs for those calls only.
+    call_attrs: ClassVar[frozenset[str] | None] = None
 
     # filled in by the registry
     doc: ClassVar[str] = ""

@@ -196,7 +196,7 @@ def test_calls_in_evaluation_order():
 
 
 def test_call_names_dispatch_changes_no_finding(tmp_path, monkeypatch):
-    """A rule with ``call_names`` gets only the calls it names; its findings must be exactly
+    """A rule with ``call_names`` / ``call_attrs`` gets only the calls it names; its findings must be exactly
     those it gives when it sees every call (on the fixture projects, the demo app and a
     generated corpus), and the dispatch must really skip the other calls."""
     import shutil
@@ -215,8 +215,8 @@ def test_call_names_dispatch_changes_no_finding(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "tests" / "fixtures" / "projects", root / "projects")
     shutil.copytree(ROOT / "examples" / "orders-service", root / "orders-service")
     corpus.generate(str(root / "corpus"), 120, 7)
-    filtered = [r for r in all_rules() if r.call_names is not None]
-    assert {r.code for r in filtered} >= {"SLS101", "SLS202", "SLS204"}
+    filtered = [r for r in all_rules() if r.call_names is not None or r.call_attrs is not None]
+    assert {r.code for r in filtered} >= {"SLS101", "SLS202", "SLS204", "SLS102", "SLS602", "SLS608"}
 
     def lint():
         cfg = load_config(None, start=str(root), rule_options=all_options(), overrides={"select": ["ALL"]})
@@ -230,6 +230,7 @@ def test_call_names_dispatch_changes_no_finding(tmp_path, monkeypatch):
     calls_with_names = len(seen)
     for r in filtered:
         monkeypatch.setattr(r, "call_names", Rule.call_names)
+        monkeypatch.setattr(r, "call_attrs", Rule.call_attrs)
     seen.clear()
     every_call = lint()
     assert with_names == every_call and len(with_names) > 100

@@ -78,6 +78,7 @@ from sls_lint.rules.timeouts._objects import ModuleObject, module_object
 
 class ConnectionClosedPerInvocation(Rule):
     code = "SLS102"
+    call_attrs = frozenset(CLOSE_METHODS)  # visit_Call looks at nothing else
     name = "connection-closed-per-invocation"
     summary = "Module-scope client or connection closed on every invocation"
     severity = Severity.WARNING

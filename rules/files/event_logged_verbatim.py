@@ -49,6 +49,7 @@ from sls_lint.core import Applicability, FixAvailability, Severity
 from sls_lint.rule import Case, Rule
 from sls_lint.rules.files._shared import request_params
 
+PRINT_CALLS = ("print", "sys.stdout.write", "sys.stderr.write", "pprint.pprint")
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal"})
 LOGGER_TYPES = ("logging.getLogger", "logging.Logger", "aws_lambda_powertools.Logger", "aws_lambda_powertools.logging.Logger",
                 "aws_lambda_powertools.logging.logger.Logger", "structlog.get_logger", "structlog.getLogger", "loguru.logger")
@@ -59,6 +60,8 @@ HEADER_KEYS = frozenset({"headers", "multiValueHeaders", "cookies"})
 
 class EventLoggedVerbatim(Rule):
     code = "SLS608"
+    call_names = frozenset(PRINT_CALLS)  # what _is_log_call accepts: these, or a log method
+    call_attrs = LOG_METHODS
     name = "event-logged-verbatim"
     summary = "Whole event, request or headers written to the logs"
     severity = Severity.WARNING
@@ -92,7 +95,7 @@ class EventLoggedVerbatim(Rule):
 
 def _is_log_call(model, node: ast.Call) -> bool:
     qual = model.call_name(node) or ""
-    if qual in ("print", "sys.stdout.write", "sys.stderr.write", "pprint.pprint"):
+    if qual in PRINT_CALLS:
         return True
     func = node.func
     if not isinstance(func, ast.Attribute) or func.attr not in LOG_METHODS:

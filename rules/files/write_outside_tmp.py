@@ -103,6 +103,9 @@ SQL_WRITE = re.compile(r"^\s*(insert|update|delete|create|replace|drop|alter|ups
 
 class WriteOutsideTmp(Rule):
     code = "SLS602"
+    # what _write can accept: a call of these names, or of these methods
+    call_names = frozenset({*OPEN_CALLS, *FILE_WRITE_CALLS, "logging.basicConfig", *TEMPFILE_DIR, *SAVE_CALLS})
+    call_attrs = frozenset({*PATH_WRITE_METHODS, "open", *SAVE_METHODS, "save"})
     uses_import_closures = True
     name = "write-outside-tmp"
     summary = "File written outside /tmp on a read-only platform"
