@@ -216,7 +216,7 @@ def test_call_names_dispatch_changes_no_finding(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "examples" / "orders-service", root / "orders-service")
     corpus.generate(str(root / "corpus"), 120, 7)
     filtered = [r for r in all_rules() if r.call_names is not None or r.call_attrs is not None]
-    assert {r.code for r in filtered} >= {"SLS101", "SLS202", "SLS204", "SLS102", "SLS602", "SLS608"}
+    assert {r.code for r in filtered} >= {"SLS101", "SLS102", "SLS201", "SLS202", "SLS204", "SLS601", "SLS602", "SLS608"}
 
     def lint():
         cfg = load_config(None, start=str(root), rule_options=all_options(), overrides={"select": ["ALL"]})

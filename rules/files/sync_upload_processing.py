@@ -87,6 +87,7 @@ SUBPROCESS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_c
 
 class SyncUploadProcessing(Rule):
     code = "SLS601"
+    call_names = PROCESSORS | SUBPROCESS  # _processor accepts nothing else
     name = "sync-upload-processing"
     summary = "Uploaded file decoded and processed inside an HTTP request"
     severity = Severity.WARNING

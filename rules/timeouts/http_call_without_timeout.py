@@ -70,6 +70,8 @@ def timeout_value(default: float, budget: float | None) -> str:
 
 class HttpCallWithoutTimeout(Rule):
     code = "SLS201"
+    # visit_Call returns unless the call's canonical name is one of these
+    call_names = frozenset({*HTTPX_CALLS, *FETCH_CALLS, *HTTP_CALLS, *(f"{owner}.{m}" for owner, ms in POOL_METHODS.items() for m in ms)})
     name = "http-call-without-timeout"
     summary = "Network call without a timeout"
     severity = Severity.WARNING
