@@ -651,10 +651,19 @@ def python_secrets(ctx) -> list[PySecret]:
         return config.is_enabled(code) and not config.is_ignored_in(code, ctx.path)
 
     out: list[PySecret] = []
+    parents = model.parents
     for node in nodes_of(model, ast.Constant):  # ast.walk order, from the module's shared index
         if not isinstance(node.value, (str, bytes)) or len(node.value) < 6:
             continue
         value = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+        parent = parents.get(node)
+        if parent.__class__ is ast.Call and not candidates(value, None):
+            # a call's argument has no target name (literal_context gives None, except for the
+            # value of CDK's add_environment): with none, a value that holds no candidate is
+            # skipped below anyway, so its context (which resolves the call's name) is not needed
+            func = parent.func
+            if not (func.__class__ is ast.Attribute and func.attr == "add_environment"):
+                continue
         name, claim, fixable = literal_context(model, node)
         if claim == "SLS405" and in_tests:
             claim = None
