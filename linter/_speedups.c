@@ -10,7 +10,9 @@
  * `node` as its parent. A child of a type the model treats specially (definitions, imports,
  * assignments, ...) goes to the Python method `visit`; every other child is handled here as
  * ModuleModel._visit's fast path does: a Call records its scope (call_scopes) and joins the calls
- * of `func`; then its own children are visited the same way. Names, constants and the field-less
+ * of `func`; then its own children are visited the same way. Binding nodes (assignments, for
+ * and with targets, comprehensions, walrus, except ... as) bind their names here as
+ * ModuleModel._visit does, and an `if` that is not `if TYPE_CHECKING:` is an ordinary node. Names, constants and the field-less
  * leaves (contexts, operators) are not descended into.
  *
  * configure(child_fields_map, child_fields, ast_type) and configure_model(terminal, special,
@@ -25,7 +27,7 @@
 #include <Python.h>
 #include <stddef.h>
 
-#define SPEEDUPS_API 1 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 2 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -35,6 +37,13 @@ static PyObject *g_no_children;  /* frozenset of field-less leaf types */
 static PyTypeObject *g_call;     /* ast.Call */
 static PyTypeObject *g_ast;      /* ast.AST */
 static PyObject *g_str_calls;    /* "calls" */
+static PyObject *g_binders;      /* dict: node type -> BIND_* kind (binding nodes handled here) */
+static PyTypeObject *g_name, *g_tuple, *g_list, *g_starred, *g_attribute, *g_if;
+static PyObject *g_str_globals, *g_str_bindings, *g_str_targets, *g_str_target, *g_str_items, *g_str_optional_vars,
+    *g_str_id, *g_str_elts, *g_str_value, *g_str_name, *g_str_test, *g_str_attr, *g_str_type_checking;
+
+/* what ModuleModel._visit does with a binding node before visiting its children */
+enum { BIND_TARGETS = 1, BIND_TARGET = 2, BIND_WITH = 3, BIND_NAMED = 4, BIND_EXCEPT = 5 };
 
 static PyObject *
 child_fields(PyTypeObject *t)
@@ -67,6 +76,7 @@ typedef struct { /* what the loops need: borrowed from the WalkerObject for one 
     PyObject *parents;      /* dict node -> parent */
     PyObject *levels;       /* list of lists, one per depth */
     PyObject *call_scopes;  /* dict Call -> scope */
+    PyObject *module_scope; /* the model's module Scope (names declared global bind there) */
 } Walker;
 
 static PyObject *
@@ -88,6 +98,182 @@ level_at(PyObject *levels, Py_ssize_t depth)
 static int visit_block(Walker *w, PyObject *node, PyObject *scope, PyObject *func, PyObject *calls,
                        PyObject *prefix, PyObject *in_tc, Py_ssize_t depth);
 
+/* ModuleModel._bind: `name` is bound by `node` in `scope` (in the module's scope when the scope
+   declares it global) */
+static int
+bind(Walker *w, PyObject *scope, PyObject *name, PyObject *node)
+{
+    PyObject *globals = PyObject_GetAttr(scope, g_str_globals);
+    if (globals == NULL)
+        return -1;
+    int global = PySequence_Contains(globals, name);
+    Py_DECREF(globals);
+    if (global < 0)
+        return -1;
+    PyObject *bindings = PyObject_GetAttr(global ? w->module_scope : scope, g_str_bindings);
+    if (bindings == NULL)
+        return -1;
+    int rc = -1;
+    PyObject *nodes = PyDict_GetItemWithError(bindings, name); /* borrowed */
+    if (nodes == NULL && !PyErr_Occurred()) {
+        nodes = PyList_New(0);
+        if (nodes != NULL) {
+            rc = PyDict_SetItem(bindings, name, nodes);
+            Py_DECREF(nodes); /* the dict holds it */
+            if (rc < 0)
+                nodes = NULL;
+        }
+    }
+    rc = nodes == NULL ? -1 : PyList_Append(nodes, node);
+    Py_DECREF(bindings);
+    return rc;
+}
+
+/* semantic._target_names: the names an assignment target binds (Name; Tuple, List and Starred
+   recursively), each bound to `node` */
+static int
+bind_target(Walker *w, PyObject *scope, PyObject *target, PyObject *node)
+{
+    PyTypeObject *t = Py_TYPE(target);
+    if (t == g_name) {
+        PyObject *id = PyObject_GetAttr(target, g_str_id);
+        if (id == NULL)
+            return -1;
+        int rc = bind(w, scope, id, node);
+        Py_DECREF(id);
+        return rc;
+    }
+    if (t == g_tuple || t == g_list || t == g_starred) {
+        PyObject *sub = PyObject_GetAttr(target, t == g_starred ? g_str_value : g_str_elts);
+        if (sub == NULL)
+            return -1;
+        int rc = 0;
+        if (Py_EnterRecursiveCall(" while building the semantic model")) {
+            Py_DECREF(sub);
+            return -1;
+        }
+        if (t == g_starred)
+            rc = bind_target(w, scope, sub, node);
+        else if (PyList_Check(sub)) {
+            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(sub) && rc == 0; i++) {
+                PyObject *e = PyList_GET_ITEM(sub, i);
+                Py_INCREF(e);
+                rc = bind_target(w, scope, e, node);
+                Py_DECREF(e);
+            }
+        }
+        Py_LeaveRecursiveCall();
+        Py_DECREF(sub);
+        return rc;
+    }
+    return 0;
+}
+
+/* bind_target for node.<field> (a target, or a list of them when `many`) */
+static int
+bind_field(Walker *w, PyObject *scope, PyObject *node, PyObject *field, int many, PyObject *binder)
+{
+    PyObject *value = PyObject_GetAttr(node, field);
+    if (value == NULL)
+        return -1;
+    int rc = 0;
+    if (many && PyList_Check(value)) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(value) && rc == 0; i++) {
+            PyObject *e = PyList_GET_ITEM(value, i);
+            Py_INCREF(e);
+            rc = bind_target(w, scope, e, binder);
+            Py_DECREF(e);
+        }
+    }
+    else if (!many)
+        rc = bind_target(w, scope, value, binder);
+    Py_DECREF(value);
+    return rc;
+}
+
+/* what ModuleModel._visit binds for a node of kind `kind` (a BIND_* value) */
+static int
+bind_node(Walker *w, PyObject *scope, PyObject *node, long kind)
+{
+    switch (kind) {
+    case BIND_TARGETS: /* Assign */
+        return bind_field(w, scope, node, g_str_targets, 1, node);
+    case BIND_TARGET: /* AnnAssign, AugAssign, For, AsyncFor, comprehension */
+        return bind_field(w, scope, node, g_str_target, 0, node);
+    case BIND_WITH: { /* With, AsyncWith: each item binds its optional_vars to the item */
+        PyObject *items = PyObject_GetAttr(node, g_str_items);
+        if (items == NULL)
+            return -1;
+        int rc = 0;
+        if (PyList_Check(items)) {
+            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items) && rc == 0; i++) {
+                PyObject *item = PyList_GET_ITEM(items, i);
+                Py_INCREF(item);
+                PyObject *vars = PyObject_GetAttr(item, g_str_optional_vars);
+                if (vars == NULL)
+                    rc = -1;
+                else {
+                    if (vars != Py_None)
+                        rc = bind_target(w, scope, vars, item);
+                    Py_DECREF(vars);
+                }
+                Py_DECREF(item);
+            }
+        }
+        Py_DECREF(items);
+        return rc;
+    }
+    case BIND_NAMED: { /* NamedExpr: its target is a Name */
+        PyObject *target = PyObject_GetAttr(node, g_str_target);
+        if (target == NULL)
+            return -1;
+        PyObject *id = PyObject_GetAttr(target, g_str_id);
+        Py_DECREF(target);
+        if (id == NULL)
+            return -1;
+        int rc = bind(w, scope, id, node);
+        Py_DECREF(id);
+        return rc;
+    }
+    case BIND_EXCEPT: { /* ExceptHandler: its name, when it has one */
+        PyObject *name = PyObject_GetAttr(node, g_str_name);
+        if (name == NULL)
+            return -1;
+        int truthy = PyObject_IsTrue(name);
+        int rc = truthy < 0 ? -1 : (truthy ? bind(w, scope, name, node) : 0);
+        Py_DECREF(name);
+        return rc;
+    }
+    }
+    return 0;
+}
+
+/* semantic._is_type_checking(node.test) for an If */
+static int
+is_type_checking_if(PyObject *node)
+{
+    PyObject *test = PyObject_GetAttr(node, g_str_test);
+    if (test == NULL)
+        return -1;
+    PyObject *which = NULL;
+    if (Py_TYPE(test) == g_name)
+        which = g_str_id;
+    else if (Py_TYPE(test) == g_attribute)
+        which = g_str_attr;
+    int r = 0;
+    if (which != NULL) {
+        PyObject *v = PyObject_GetAttr(test, which);
+        if (v == NULL)
+            r = -1;
+        else {
+            r = PyUnicode_Check(v) && PyUnicode_Compare(v, g_str_type_checking) == 0;
+            Py_DECREF(v);
+        }
+    }
+    Py_DECREF(test);
+    return r;
+}
+
 /* ModuleModel._visit: a node already in the walk, with its parent set */
 static int
 visit_node(Walker *w, PyObject *child, PyObject *scope, PyObject *func, PyObject *calls, PyObject *prefix,
@@ -100,6 +286,25 @@ visit_node(Walker *w, PyObject *child, PyObject *scope, PyObject *func, PyObject
     r = contains(g_special, t);
     if (r < 0)
         return -1;
+    if (r) {
+        /* binding nodes and an If that is not `if TYPE_CHECKING:` are handled here; the
+           rest (definitions, imports, global/nonlocal, TYPE_CHECKING blocks) in Python */
+        PyObject *kind = PyDict_GetItemWithError(g_binders, (PyObject *)t); /* borrowed */
+        if (kind == NULL && PyErr_Occurred())
+            return -1;
+        int here = kind != NULL;
+        if (t == g_if) {
+            int tc = is_type_checking_if(child);
+            if (tc < 0)
+                return -1;
+            here = !tc;
+        }
+        if (here) {
+            if (kind != NULL && bind_node(w, scope, child, PyLong_AsLong(kind)) < 0)
+                return -1;
+            goto children;
+        }
+    }
     if (r) {
         PyObject *depth_obj = PyLong_FromSsize_t(depth);
         if (depth_obj == NULL)
@@ -123,6 +328,7 @@ visit_node(Walker *w, PyObject *child, PyObject *scope, PyObject *func, PyObject
         if (r != 0)
             return r < 0 ? -1 : 0;
     }
+children:
     /* twice: the Python loop spends two frames (_visit, _visit_block) per level, and a tree too
        deep for it must be too deep here as well (the rules walk it in Python afterwards) */
     if (Py_EnterRecursiveCall(" while building the semantic model"))
@@ -248,6 +454,7 @@ typedef struct {
     PyObject *parents;
     PyObject *levels;
     PyObject *call_scopes;
+    PyObject *module_scope;
 } WalkerObject;
 
 static PyObject *
@@ -259,6 +466,7 @@ WalkerObject_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, Py
     w.parents = o->parents;
     w.levels = o->levels;
     w.call_scopes = o->call_scopes;
+    w.module_scope = o->module_scope;
     return Walker_call(&w, args, nargsf, kwnames);
 }
 
@@ -274,7 +482,7 @@ WalkerObject_visit_all(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t depth = PyLong_AsSsize_t(args[7]);
     if (depth == -1 && PyErr_Occurred())
         return NULL;
-    Walker w = {o->visit, o->parents, o->levels, o->call_scopes};
+    Walker w = {o->visit, o->parents, o->levels, o->call_scopes, o->module_scope};
     PyObject *children = args[0], *parent = args[1], *level = args[2], *scope = args[3], *func = args[4];
     PyObject *calls;
     if (calls_of(func, &calls) < 0)
@@ -368,11 +576,11 @@ static PyMethodDef WalkerObject_methods[] = {
 static PyObject *
 WalkerObject_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    PyObject *visit, *parents, *levels, *call_scopes;
-    if (!PyArg_ParseTuple(args, "OO!O!O!:Walker", &visit, &PyDict_Type, &parents, &PyList_Type, &levels,
-                          &PyDict_Type, &call_scopes))
+    PyObject *visit, *parents, *levels, *call_scopes, *module_scope;
+    if (!PyArg_ParseTuple(args, "OO!O!O!O:Walker", &visit, &PyDict_Type, &parents, &PyList_Type, &levels,
+                          &PyDict_Type, &call_scopes, &module_scope))
         return NULL;
-    if (g_fields_map == NULL || g_special == NULL) {
+    if (g_fields_map == NULL || g_special == NULL || g_binders == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "sls_lint._speedups: configure() and configure_model() were not called");
         return NULL;
     }
@@ -388,6 +596,8 @@ WalkerObject_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     o->levels = levels;
     Py_INCREF(call_scopes);
     o->call_scopes = call_scopes;
+    Py_INCREF(module_scope);
+    o->module_scope = module_scope;
     return (PyObject *)o;
 }
 
@@ -398,6 +608,7 @@ WalkerObject_traverse(WalkerObject *o, visitproc visit, void *arg)
     Py_VISIT(o->parents);
     Py_VISIT(o->levels);
     Py_VISIT(o->call_scopes);
+    Py_VISIT(o->module_scope);
     return 0;
 }
 
@@ -408,6 +619,7 @@ WalkerObject_clear(WalkerObject *o)
     Py_CLEAR(o->parents);
     Py_CLEAR(o->levels);
     Py_CLEAR(o->call_scopes);
+    Py_CLEAR(o->module_scope);
     return 0;
 }
 
@@ -424,7 +636,7 @@ static PyTypeObject WalkerType = {
     .tp_name = "sls_lint._speedups.Walker",
     .tp_basicsize = sizeof(WalkerObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
-    .tp_doc = "Walker(visit, parents, levels, call_scopes): ModuleModel._visit_block in C",
+    .tp_doc = "Walker(visit, parents, levels, call_scopes, module_scope): ModuleModel._visit_block in C",
     .tp_new = WalkerObject_new,
     .tp_methods = WalkerObject_methods,
     .tp_traverse = (traverseproc)WalkerObject_traverse,
@@ -452,9 +664,15 @@ configure(PyObject *module, PyObject *args)
 static PyObject *
 configure_model(PyObject *module, PyObject *args)
 {
-    PyObject *terminal, *special, *no_children, *call_type;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!:configure_model", &PyFrozenSet_Type, &terminal, &PyFrozenSet_Type, &special,
-                          &PyFrozenSet_Type, &no_children, &PyType_Type, &call_type))
+    PyObject *terminal, *special, *no_children, *call_type, *binders, *types;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!:configure_model", &PyFrozenSet_Type, &terminal, &PyFrozenSet_Type, &special,
+                          &PyFrozenSet_Type, &no_children, &PyType_Type, &call_type, &PyDict_Type, &binders,
+                          &PyTuple_Type, &types))
+        return NULL;
+    PyTypeObject *name, *tuple, *list, *starred, *attribute, *if_;
+    if (!PyArg_ParseTuple(types, "O!O!O!O!O!O!:configure_model types (Name, Tuple, List, Starred, Attribute, If)",
+                          &PyType_Type, &name, &PyType_Type, &tuple, &PyType_Type, &list, &PyType_Type, &starred,
+                          &PyType_Type, &attribute, &PyType_Type, &if_))
         return NULL;
     Py_INCREF(terminal);
     Py_XSETREF(g_terminal, terminal);
@@ -464,6 +682,14 @@ configure_model(PyObject *module, PyObject *args)
     Py_XSETREF(g_no_children, no_children);
     Py_INCREF(call_type);
     Py_XSETREF(g_call, (PyTypeObject *)call_type);
+    Py_INCREF(binders);
+    Py_XSETREF(g_binders, binders);
+    PyTypeObject **slots[] = {&g_name, &g_tuple, &g_list, &g_starred, &g_attribute, &g_if};
+    PyTypeObject *given[] = {name, tuple, list, starred, attribute, if_};
+    for (int i = 0; i < 6; i++) {
+        Py_INCREF(given[i]);
+        Py_XSETREF(*slots[i], given[i]);
+    }
     Py_RETURN_NONE;
 }
 
@@ -646,7 +872,8 @@ fail:
 
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "configure(child_fields_map, child_fields, ast_type)"},
-    {"configure_model", configure_model, METH_VARARGS, "configure_model(terminal, special, no_children, call_type)"},
+    {"configure_model", configure_model, METH_VARARGS,
+     "configure_model(terminal, special, no_children, call_type, binders, (Name, Tuple, List, Starred, Attribute, If))"},
     {"walk", walk, METH_VARARGS, "walk(tree, leaves) -> list: ast.walk's order, leaves left out"},
     {"group_by_type", group_by_type, METH_O, "group_by_type(nodes) -> {type: [nodes]} in list order"},
     {"chunk_tokens", (PyCFunction)(void (*)(void))chunk_tokens, METH_FASTCALL,
@@ -661,9 +888,18 @@ static struct PyModuleDef moduledef = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    g_str_calls = PyUnicode_InternFromString("calls");
-    if (g_str_calls == NULL)
-        return NULL;
+    struct { PyObject **slot; const char *text; } strings[] = {
+        {&g_str_calls, "calls"}, {&g_str_globals, "globals"}, {&g_str_bindings, "bindings"},
+        {&g_str_targets, "targets"}, {&g_str_target, "target"}, {&g_str_items, "items"},
+        {&g_str_optional_vars, "optional_vars"}, {&g_str_id, "id"}, {&g_str_elts, "elts"},
+        {&g_str_value, "value"}, {&g_str_name, "name"}, {&g_str_test, "test"}, {&g_str_attr, "attr"},
+        {&g_str_type_checking, "TYPE_CHECKING"},
+    };
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        *strings[i].slot = PyUnicode_InternFromString(strings[i].text);
+        if (*strings[i].slot == NULL)
+            return NULL;
+    }
     if (PyType_Ready(&WalkerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);

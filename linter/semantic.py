@@ -38,7 +38,13 @@ BUILTINS = frozenset(dir(builtins))
 # same loop in Python (ModuleModel._visit_block)
 _Walker = None
 if _speedups is not None:
-    _speedups.configure_model(_TERMINAL, _SPECIAL_NODES, _NO_CHILDREN, ast.Call)
+    _BINDERS = {  # the binding nodes the C loop binds itself (kinds: _speedups.c's BIND_*)
+        ast.Assign: 1, ast.AnnAssign: 2, ast.AugAssign: 2, ast.For: 2, ast.AsyncFor: 2, ast.comprehension: 2,
+        ast.With: 3, ast.AsyncWith: 3, ast.NamedExpr: 4, ast.ExceptHandler: 5,
+    }
+    _speedups.configure_model(
+        _TERMINAL, _SPECIAL_NODES, _NO_CHILDREN, ast.Call, _BINDERS, (ast.Name, ast.Tuple, ast.List, ast.Starred, ast.Attribute, ast.If)
+    )
     _Walker = _speedups.Walker
 
 # the deepest tree (nodes from the module down, contexts and operators not counted) a model is
@@ -134,7 +140,7 @@ class ModuleModel:
         # walk (astindex.walk_list), built here instead of by a second traversal
         self._levels: list[list[ast.AST]] = [[self.tree]]
         if _Walker is not None:  # the C loops; instance attributes hide the methods while building
-            walker = _Walker(self._visit, self.parents, self._levels, self._call_scopes)
+            walker = _Walker(self._visit, self.parents, self._levels, self._call_scopes, self.module_scope)
             self._visit_block = walker
             self._visit_all = walker.visit_all
             self._walk_only = walker.walk_only
