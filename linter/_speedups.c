@@ -21,13 +21,15 @@
  *
  * walk(tree, leaves) is astindex._walk: ast.walk's order (FIFO, children in field order),
  * field-less leaves left out; group_by_type(nodes) is astindex.build's grouping; and
- * chunk_tokens(text, memo, tokens, max_memo) is engine.Prefilter's loop over a text's chunks.
+ * chunk_tokens(text, memo, tokens, max_memo) is engine.Prefilter's loop over a text's chunks;
+ * dispatch(walk, table, by_name, call_name, call_rules, ctx) is the engine's loop calling the
+ * rules' visit methods over a module.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stddef.h>
 
-#define SPEEDUPS_API 2 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 3 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -40,7 +42,8 @@ static PyObject *g_str_calls;    /* "calls" */
 static PyObject *g_binders;      /* dict: node type -> BIND_* kind (binding nodes handled here) */
 static PyTypeObject *g_name, *g_tuple, *g_list, *g_starred, *g_attribute, *g_if;
 static PyObject *g_str_globals, *g_str_bindings, *g_str_targets, *g_str_target, *g_str_items, *g_str_optional_vars,
-    *g_str_id, *g_str_elts, *g_str_value, *g_str_name, *g_str_test, *g_str_attr, *g_str_type_checking;
+    *g_str_id, *g_str_elts, *g_str_value, *g_str_name, *g_str_test, *g_str_attr, *g_str_type_checking, *g_str_func,
+    *g_str_rule;
 
 /* what ModuleModel._visit does with a binding node before visiting its children */
 enum { BIND_TARGETS = 1, BIND_TARGET = 2, BIND_WITH = 3, BIND_NAMED = 4, BIND_EXCEPT = 5 };
@@ -870,12 +873,108 @@ fail:
     return NULL;
 }
 
+/* the engine's rule dispatch over one module (engine.Analysis._module_raw): for each node of
+   `walk` whose type has entries in `table` (type -> [(rule, visit), ...]), in walk order, each
+   entry's visit(node, ctx) with ctx.rule set to its rule. For a Call, when `by_name` is a dict,
+   the entries are by_name[(call_name(node), method or None)], computed on a miss as
+   call_rules(table[Call], name, method) */
+static PyObject *
+dispatch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || (args[2] != Py_None && !PyDict_Check(args[2]))) {
+        PyErr_SetString(PyExc_TypeError, "dispatch(walk: list, table: dict, by_name: dict | None, call_name, call_rules, ctx)");
+        return NULL;
+    }
+    PyObject *walk = args[0], *table = args[1], *by_name = args[2], *call_name = args[3], *call_rules = args[4], *ctx = args[5];
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(walk); i++) {
+        PyObject *node = PyList_GET_ITEM(walk, i);
+        PyTypeObject *t = Py_TYPE(node);
+        PyObject *entries = PyDict_GetItemWithError(table, (PyObject *)t); /* borrowed */
+        if (entries == NULL) {
+            if (PyErr_Occurred())
+                return NULL;
+            continue;
+        }
+        Py_INCREF(node);
+        Py_INCREF(entries);
+        if (by_name != Py_None && t == g_call) {
+            PyObject *key = NULL, *found = NULL;
+            PyObject *name = PyObject_CallOneArg(call_name, node);
+            PyObject *func = name == NULL ? NULL : PyObject_GetAttr(node, g_str_func);
+            PyObject *attr = NULL;
+            if (func != NULL) {
+                if (Py_TYPE(func) == g_attribute)
+                    attr = PyObject_GetAttr(func, g_str_attr);
+                else {
+                    attr = Py_None;
+                    Py_INCREF(attr);
+                }
+                Py_DECREF(func);
+            }
+            if (attr != NULL)
+                key = PyTuple_Pack(2, name, attr);
+            if (key != NULL) {
+                found = PyDict_GetItemWithError(by_name, key);
+                if (found != NULL)
+                    Py_INCREF(found);
+                else if (!PyErr_Occurred()) {
+                    PyObject *cargs[3] = {entries, name, attr};
+                    found = PyObject_Vectorcall(call_rules, cargs, 3, NULL);
+                    if (found != NULL && PyDict_SetItem(by_name, key, found) < 0)
+                        Py_CLEAR(found);
+                }
+            }
+            Py_XDECREF(key);
+            Py_XDECREF(attr);
+            Py_XDECREF(name);
+            Py_DECREF(entries);
+            entries = found;
+            if (entries == NULL) {
+                Py_DECREF(node);
+                return NULL;
+            }
+        }
+        PyObject *seq = PySequence_Fast(entries, "dispatch entries must be a sequence");
+        Py_DECREF(entries);
+        if (seq == NULL) {
+            Py_DECREF(node);
+            return NULL;
+        }
+        int rc = 0;
+        for (Py_ssize_t j = 0; j < PySequence_Fast_GET_SIZE(seq) && rc == 0; j++) {
+            PyObject *entry = PySequence_Fast_GET_ITEM(seq, j);
+            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2) {
+                PyErr_SetString(PyExc_TypeError, "dispatch entries must be (rule, visit) pairs");
+                rc = -1;
+                break;
+            }
+            if (PyObject_SetAttr(ctx, g_str_rule, PyTuple_GET_ITEM(entry, 0)) < 0) {
+                rc = -1;
+                break;
+            }
+            PyObject *vargs[2] = {node, ctx};
+            PyObject *res = PyObject_Vectorcall(PyTuple_GET_ITEM(entry, 1), vargs, 2, NULL);
+            if (res == NULL)
+                rc = -1;
+            else
+                Py_DECREF(res);
+        }
+        Py_DECREF(seq);
+        Py_DECREF(node);
+        if (rc < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "configure(child_fields_map, child_fields, ast_type)"},
     {"configure_model", configure_model, METH_VARARGS,
      "configure_model(terminal, special, no_children, call_type, binders, (Name, Tuple, List, Starred, Attribute, If))"},
     {"walk", walk, METH_VARARGS, "walk(tree, leaves) -> list: ast.walk's order, leaves left out"},
     {"group_by_type", group_by_type, METH_O, "group_by_type(nodes) -> {type: [nodes]} in list order"},
+    {"dispatch", (PyCFunction)(void (*)(void))dispatch, METH_FASTCALL,
+     "dispatch(walk, table, by_name, call_name, call_rules, ctx): the engine's rule dispatch over one module"},
     {"chunk_tokens", (PyCFunction)(void (*)(void))chunk_tokens, METH_FASTCALL,
      "chunk_tokens(text, memo, tokens, max_memo) -> set: engine.Prefilter's chunk loop"},
     {NULL, NULL, 0, NULL},
@@ -893,7 +992,7 @@ PyInit__speedups(void)
         {&g_str_targets, "targets"}, {&g_str_target, "target"}, {&g_str_items, "items"},
         {&g_str_optional_vars, "optional_vars"}, {&g_str_id, "id"}, {&g_str_elts, "elts"},
         {&g_str_value, "value"}, {&g_str_name, "name"}, {&g_str_test, "test"}, {&g_str_attr, "attr"},
-        {&g_str_type_checking, "TYPE_CHECKING"},
+        {&g_str_type_checking, "TYPE_CHECKING"}, {&g_str_func, "func"}, {&g_str_rule, "rule"},
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         *strings[i].slot = PyUnicode_InternFromString(strings[i].text);

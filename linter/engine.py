@@ -842,6 +842,12 @@ class Analysis:
         for r in active:
             ctx.rule = r
             r.begin_module(ctx)
+        if _speedups is not None:  # the same loop in C
+            _speedups.dispatch(walk_list(model.tree), dispatch, by_name, model.call_name, _call_rules, ctx)
+            for r in active:
+                ctx.rule = r
+                r.end_module(ctx)
+            return sink
         wanted = dispatch.keys()
         call_name = model.call_name
         for node in [n for n in walk_list(model.tree) if n.__class__ in wanted]:  # walk order kept
