@@ -29,7 +29,7 @@
 #include <Python.h>
 #include <stddef.h>
 
-#define SPEEDUPS_API 3 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 4 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -788,17 +788,45 @@ fail:
     return NULL;
 }
 
-/* engine.Prefilter's loop: which of `tokens` (none with whitespace) occur in `text`, by chunk
-   (str.split()'s maximal runs of non-whitespace); memo maps a chunk to the tuple of tokens it
-   contains (cleared once it holds max_memo chunks) */
+/* the tokens of `tokens` (a tuple; none with whitespace) that `chunk` contains, as a tuple */
+static PyObject *
+contained(PyObject *chunk, PyObject *tokens)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(tokens), k = 0;
+    PyObject *fresh = PyTuple_New(n);
+    if (fresh == NULL)
+        return NULL;
+    for (Py_ssize_t t = 0; t < n; t++) {
+        PyObject *tok = PyTuple_GET_ITEM(tokens, t);
+        int in = PyUnicode_Contains(chunk, tok);
+        if (in < 0) {
+            Py_DECREF(fresh);
+            return NULL;
+        }
+        if (in) {
+            Py_INCREF(tok);
+            PyTuple_SET_ITEM(fresh, k++, tok);
+        }
+    }
+    if (k < n && _PyTuple_Resize(&fresh, k) < 0)
+        return NULL;
+    return fresh;
+}
+
+/* For each distinct chunk of `text` (str.split()'s maximal runs of non-whitespace): memo[chunk],
+   computed on a miss (and remembered; the memo is cleared once it holds max_memo chunks) as the
+   tokens of the tuple `what` the chunk contains, or as what(chunk) when `what` is a callable
+   returning a tuple. Returns the set of everything found. engine.Prefilter passes its tokens,
+   importcost's word index a function giving the project module stems among the chunk's words. */
 static PyObject *
 chunk_tokens(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyUnicode_Check(args[0]) || !PyDict_Check(args[1]) || !PyTuple_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "chunk_tokens(text: str, memo: dict, tokens: tuple, max_memo: int)");
+    if (nargs != 4 || !PyUnicode_Check(args[0]) || !PyDict_Check(args[1]) || !(PyTuple_Check(args[2]) || PyCallable_Check(args[2]))) {
+        PyErr_SetString(PyExc_TypeError, "chunk_tokens(text: str, memo: dict, tokens: tuple | callable, max_memo: int)");
         return NULL;
     }
-    PyObject *text = args[0], *memo = args[1], *tokens = args[2];
+    PyObject *text = args[0], *memo = args[1], *what = args[2];
+    int by_call = !PyTuple_Check(what);
     Py_ssize_t max_memo = PyLong_AsSsize_t(args[3]);
     if (max_memo == -1 && PyErr_Occurred())
         return NULL;
@@ -823,49 +851,34 @@ chunk_tokens(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (chunk == NULL)
             goto fail;
         PyObject *hit = PyDict_GetItemWithError(memo, chunk); /* borrowed */
-        if (hit == NULL) {
+        if (hit != NULL)
+            Py_INCREF(hit);
+        else {
             if (PyErr_Occurred()) {
                 Py_DECREF(chunk);
                 goto fail;
             }
             if (PyDict_GET_SIZE(memo) >= max_memo)
                 PyDict_Clear(memo);
-            Py_ssize_t n = PyTuple_GET_SIZE(tokens), k = 0;
-            PyObject *fresh = PyTuple_New(n);
-            if (fresh == NULL) {
+            hit = by_call ? PyObject_CallOneArg(what, chunk) : contained(chunk, what);
+            if (hit != NULL && !PyTuple_Check(hit)) {
+                Py_DECREF(hit);
+                PyErr_SetString(PyExc_TypeError, "chunk_tokens: the function must return a tuple");
+                hit = NULL;
+            }
+            if (hit == NULL || PyDict_SetItem(memo, chunk, hit) < 0) {
+                Py_XDECREF(hit);
                 Py_DECREF(chunk);
                 goto fail;
             }
-            for (Py_ssize_t t = 0; t < n; t++) {
-                PyObject *tok = PyTuple_GET_ITEM(tokens, t);
-                int in = PyUnicode_Contains(chunk, tok);
-                if (in < 0) {
-                    Py_DECREF(fresh);
-                    Py_DECREF(chunk);
-                    goto fail;
-                }
-                if (in) {
-                    Py_INCREF(tok);
-                    PyTuple_SET_ITEM(fresh, k++, tok);
-                }
-            }
-            if (k < n && _PyTuple_Resize(&fresh, k) < 0) {
-                Py_DECREF(chunk);
-                goto fail;
-            }
-            int rc = PyDict_SetItem(memo, chunk, fresh);
-            Py_DECREF(fresh); /* the memo holds it */
-            if (rc < 0) {
-                Py_DECREF(chunk);
-                goto fail;
-            }
-            hit = fresh;
         }
         Py_DECREF(chunk);
-        for (Py_ssize_t t = 0; t < PyTuple_GET_SIZE(hit); t++) {
-            if (PySet_Add(found, PyTuple_GET_ITEM(hit, t)) < 0)
-                goto fail;
-        }
+        int rc = 0;
+        for (Py_ssize_t t = 0; t < PyTuple_GET_SIZE(hit) && rc == 0; t++)
+            rc = PySet_Add(found, PyTuple_GET_ITEM(hit, t));
+        Py_DECREF(hit);
+        if (rc < 0)
+            goto fail;
     }
     return found;
 fail:
@@ -976,7 +989,7 @@ static PyMethodDef methods[] = {
     {"dispatch", (PyCFunction)(void (*)(void))dispatch, METH_FASTCALL,
      "dispatch(walk, table, by_name, call_name, call_rules, ctx): the engine's rule dispatch over one module"},
     {"chunk_tokens", (PyCFunction)(void (*)(void))chunk_tokens, METH_FASTCALL,
-     "chunk_tokens(text, memo, tokens, max_memo) -> set: engine.Prefilter's chunk loop"},
+     "chunk_tokens(text, memo, tokens_or_function, max_memo) -> set: engine.Prefilter's chunk loop (and importcost's word index)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1446,8 +1446,10 @@ class Linter:
     def _analysis(self, root, files, checked, overlay, cache=None) -> Analysis:
         from .inline import expand  # handler code inline in deployment files -> virtual modules
 
-        files, checked, overlay, attach = expand(root, files, checked, overlay, cache=cache)
         store = SourceStore(root, overlay, self.text_memo)
+        # without a cache the inline scan reads every file: through the run's store, so once
+        files, checked, overlay, attach = expand(root, files, checked, overlay, cache=cache, read=store.text if cache is None else None)
+        store.overlay = dict(overlay)  # with the inline modules
         analysis = Analysis(self.config, root, files, checked, store, self.rules, cache=cache, jobs=self.jobs)
         analysis.parse_memo = self.parse_memo
         return attach(analysis)

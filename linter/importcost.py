@@ -20,13 +20,14 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+import sys
 import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable, Mapping
 
-from .astindex import nodes_of
+from .astindex import _speedups, nodes_of
 from .core import Function
 from .semantic import ModuleModel
 
@@ -277,16 +278,23 @@ class ImportCosts:
         the index, and :meth:`_named_by` scans the texts for it."""
         mentions: dict[str, set[str]] = {_stem(p): set() for p in self.index.paths}
         chunks: dict[str, tuple[str, ...]] = {}
+
+        def stems_in(chunk: str) -> tuple[str, ...]:  # the module stems among a chunk's words
+            return tuple(w for w in set(_WORDS(chunk)) if w in mentions)
+
         for other in sorted(self.index.paths):
             text = self.index.source(other)
             if not text:
                 continue
-            found: set[str] = set()
-            for chunk in set(text.split()):
-                hit = chunks.get(chunk)
-                if hit is None:
-                    hit = chunks[chunk] = tuple(w for w in set(_WORDS(chunk)) if w in mentions)
-                found.update(hit)
+            if _speedups is not None:  # the same loop in C
+                found = _speedups.chunk_tokens(text, chunks, stems_in, sys.maxsize)
+            else:
+                found = set()
+                for chunk in set(text.split()):
+                    hit = chunks.get(chunk)
+                    if hit is None:
+                        hit = chunks[chunk] = stems_in(chunk)
+                    found.update(hit)
             for word in found:
                 mentions[word].add(other)
         self._mentions = mentions

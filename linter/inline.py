@@ -286,14 +286,17 @@ def find_inline(files: list[SourceFile], text_of: Callable[[str], str | None], c
 # ---------------------------------------------------------------------------------------------
 
 
-def expand(root: str, files: list[SourceFile], checked: set[str], overlay: Mapping[str, str], cache: Any = None):
+def expand(root: str, files: list[SourceFile], checked: set[str], overlay: Mapping[str, str], cache: Any = None, read: Callable[[str], str | None] | None = None):
     """(files, checked, overlay, attach): the run's files plus one virtual module per inline
     body, and ``attach(analysis)`` that makes the analysis report their findings in the
-    enclosing files."""
+    enclosing files. ``read``: the run's own reader (``SourceStore.text``), used when there is
+    no cache to skip unchanged files with: each file is then read once for the whole run."""
 
     memo = cache if callable(getattr(cache, "trusted_memo", None)) else None
 
     def text_of(path: str) -> str | None:
+        if memo is None and read is not None:
+            return read(path)
         if path in overlay:
             return overlay[path]
         full = os.path.join(root, *path.split("/"))
