@@ -29,7 +29,7 @@
 #include <Python.h>
 #include <stddef.h>
 
-#define SPEEDUPS_API 4 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 5 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -43,7 +43,7 @@ static PyObject *g_binders;      /* dict: node type -> BIND_* kind (binding node
 static PyTypeObject *g_name, *g_tuple, *g_list, *g_starred, *g_attribute, *g_if;
 static PyObject *g_str_globals, *g_str_bindings, *g_str_targets, *g_str_target, *g_str_items, *g_str_optional_vars,
     *g_str_id, *g_str_elts, *g_str_value, *g_str_name, *g_str_test, *g_str_attr, *g_str_type_checking, *g_str_func,
-    *g_str_rule;
+    *g_str_rule, *g_str_imports, *g_str_params, *g_str_kind, *g_str_parent, *g_str_qualname;
 
 /* what ModuleModel._visit does with a binding node before visiting its children */
 enum { BIND_TARGETS = 1, BIND_TARGET = 2, BIND_WITH = 3, BIND_NAMED = 4, BIND_EXCEPT = 5 };
@@ -886,6 +886,226 @@ fail:
     return NULL;
 }
 
+/* ---------------------------------------------------------------- qualified names */
+
+typedef struct {
+    PyObject *module_scope, *module_name, *functions, *builtins, *def_types;
+} NameCtx;
+
+/* Scope.binds */
+static int
+scope_binds(PyObject *scope, PyObject *name)
+{
+    PyObject *fields[3] = {g_str_bindings, g_str_imports, g_str_params};
+    for (int i = 0; i < 3; i++) {
+        PyObject *v = PyObject_GetAttr(scope, fields[i]);
+        if (v == NULL)
+            return -1;
+        int r = PySequence_Contains(v, name);
+        Py_DECREF(v);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+/* ModuleModel.lookup: the scope binding `name` seen from `scope` (a new reference), Py_None
+   (a new reference) when none does, NULL on an error */
+static PyObject *
+lookup(NameCtx *c, PyObject *name, PyObject *scope)
+{
+    Py_INCREF(scope);
+    PyObject *s = scope;
+    int first = 1;
+    while (s != Py_None) {
+        PyObject *globals = PyObject_GetAttr(s, g_str_globals);
+        if (globals == NULL)
+            goto fail;
+        int g = PySequence_Contains(globals, name);
+        Py_DECREF(globals);
+        if (g < 0)
+            goto fail;
+        if (g) {
+            Py_DECREF(s);
+            int b = scope_binds(c->module_scope, name);
+            if (b < 0)
+                return NULL;
+            PyObject *out = b ? c->module_scope : Py_None;
+            Py_INCREF(out);
+            return out;
+        }
+        int consider = first;
+        if (!consider) {
+            PyObject *kind = PyObject_GetAttr(s, g_str_kind);
+            if (kind == NULL)
+                goto fail;
+            int is_class = PyUnicode_Check(kind) && PyUnicode_CompareWithASCIIString(kind, "class") == 0;
+            Py_DECREF(kind);
+            consider = !is_class;
+        }
+        if (consider) {
+            int b = scope_binds(s, name);
+            if (b < 0)
+                goto fail;
+            if (b)
+                return s;
+        }
+        first = 0;
+        PyObject *parent = PyObject_GetAttr(s, g_str_parent);
+        Py_DECREF(s);
+        if (parent == NULL)
+            return NULL;
+        s = parent;
+    }
+    return s; /* Py_None, with the reference taken above */
+fail:
+    Py_DECREF(s);
+    return NULL;
+}
+
+/* the part of ModuleModel.qualified_name for a Name */
+static PyObject *
+qualified_ident(NameCtx *c, PyObject *ident, PyObject *scope)
+{
+    PyObject *s = lookup(c, ident, scope);
+    if (s == NULL)
+        return NULL;
+    if (s == Py_None) {
+        Py_DECREF(s);
+        int b = PySequence_Contains(c->builtins, ident);
+        if (b < 0)
+            return NULL;
+        PyObject *out = b ? ident : Py_None;
+        Py_INCREF(out);
+        return out;
+    }
+    PyObject *out = NULL, *imports = NULL, *bindings = NULL, *kind = NULL;
+    imports = PyObject_GetAttr(s, g_str_imports);
+    bindings = imports == NULL ? NULL : PyObject_GetAttr(s, g_str_bindings);
+    if (bindings == NULL)
+        goto done;
+    PyObject *imported = PyDict_Check(imports) ? PyDict_GetItemWithError(imports, ident) : NULL; /* borrowed */
+    if (imported == NULL && PyErr_Occurred())
+        goto done;
+    if (!PyDict_Check(imports) || !PyDict_Check(bindings)) {
+        PyErr_SetString(PyExc_TypeError, "Scope.imports and Scope.bindings must be dicts");
+        goto done;
+    }
+    PyObject *nodes = PyDict_GetItemWithError(bindings, ident); /* borrowed */
+    if (nodes == NULL && PyErr_Occurred())
+        goto done;
+    if (imported != NULL && nodes == NULL) {
+        out = imported;
+        Py_INCREF(out);
+        goto done;
+    }
+    Py_ssize_t n = nodes == NULL ? 0 : PyObject_Length(nodes);
+    if (n < 0)
+        goto done;
+    if (s == c->module_scope) {
+        if (n > 0) {
+            int all_defs = 1;
+            for (Py_ssize_t i = 0; i < n && all_defs; i++) {
+                PyObject *node = PySequence_GetItem(nodes, i);
+                if (node == NULL)
+                    goto done;
+                int r = PyObject_IsInstance(node, c->def_types);
+                Py_DECREF(node);
+                if (r < 0)
+                    goto done;
+                all_defs = r;
+            }
+            if (all_defs) {
+                out = PyUnicode_FromFormat("%U.%U", c->module_name, ident);
+                goto done;
+            }
+        }
+        out = imported != NULL ? imported : Py_None;
+        Py_INCREF(out);
+        goto done;
+    }
+    kind = PyObject_GetAttr(s, g_str_kind);
+    if (kind == NULL)
+        goto done;
+    if (n == 1 && PyUnicode_Check(kind) && PyUnicode_CompareWithASCIIString(kind, "function") == 0) {
+        PyObject *node = PySequence_GetItem(nodes, 0);
+        if (node == NULL)
+            goto done;
+        PyObject *info = PyDict_Check(c->functions) ? PyDict_GetItemWithError(c->functions, node) : NULL; /* borrowed */
+        Py_DECREF(node);
+        if (info == NULL && PyErr_Occurred())
+            goto done;
+        if (info != NULL) {
+            PyObject *qualname = PyObject_GetAttr(info, g_str_qualname);
+            if (qualname == NULL)
+                goto done;
+            out = PyUnicode_FromFormat("%U.%U", c->module_name, qualname);
+            Py_DECREF(qualname);
+            goto done;
+        }
+    }
+    out = Py_None;
+    Py_INCREF(out);
+done:
+    Py_XDECREF(kind);
+    Py_XDECREF(bindings);
+    Py_XDECREF(imports);
+    Py_DECREF(s);
+    return out;
+}
+
+static PyObject *
+qualified(NameCtx *c, PyObject *expr, PyObject *scope)
+{
+    if (PyObject_TypeCheck(expr, g_name)) {
+        PyObject *ident = PyObject_GetAttr(expr, g_str_id);
+        if (ident == NULL)
+            return NULL;
+        PyObject *out = qualified_ident(c, ident, scope);
+        Py_DECREF(ident);
+        return out;
+    }
+    if (PyObject_TypeCheck(expr, g_attribute)) {
+        PyObject *value = PyObject_GetAttr(expr, g_str_value);
+        if (value == NULL)
+            return NULL;
+        if (Py_EnterRecursiveCall(" while resolving a qualified name")) {
+            Py_DECREF(value);
+            return NULL;
+        }
+        PyObject *base = qualified(c, value, scope);
+        Py_LeaveRecursiveCall();
+        Py_DECREF(value);
+        if (base == NULL)
+            return NULL;
+        int truthy = PyObject_IsTrue(base);
+        if (truthy <= 0) {
+            Py_DECREF(base);
+            if (truthy < 0)
+                return NULL;
+            Py_RETURN_NONE;
+        }
+        PyObject *attr = PyObject_GetAttr(expr, g_str_attr);
+        PyObject *out = attr == NULL ? NULL : PyUnicode_FromFormat("%S.%S", base, attr);
+        Py_XDECREF(attr);
+        Py_DECREF(base);
+        return out;
+    }
+    Py_RETURN_NONE;
+}
+
+/* ModuleModel.qualified_name(expr, scope) */
+static PyObject *
+qualified_name(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7 || !PyUnicode_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "qualified_name(expr, scope, module_scope, module_name, functions, builtins, def_types)");
+        return NULL;
+    }
+    NameCtx c = {args[2], args[3], args[4], args[5], args[6]};
+    return qualified(&c, args[0], args[1]);
+}
+
 /* the engine's rule dispatch over one module (engine.Analysis._module_raw): for each node of
    `walk` whose type has entries in `table` (type -> [(rule, visit), ...]), in walk order, each
    entry's visit(node, ctx) with ctx.rule set to its rule. For a Call, when `by_name` is a dict,
@@ -986,6 +1206,8 @@ static PyMethodDef methods[] = {
      "configure_model(terminal, special, no_children, call_type, binders, (Name, Tuple, List, Starred, Attribute, If))"},
     {"walk", walk, METH_VARARGS, "walk(tree, leaves) -> list: ast.walk's order, leaves left out"},
     {"group_by_type", group_by_type, METH_O, "group_by_type(nodes) -> {type: [nodes]} in list order"},
+    {"qualified_name", (PyCFunction)(void (*)(void))qualified_name, METH_FASTCALL,
+     "qualified_name(expr, scope, module_scope, module_name, functions, builtins, def_types): ModuleModel.qualified_name"},
     {"dispatch", (PyCFunction)(void (*)(void))dispatch, METH_FASTCALL,
      "dispatch(walk, table, by_name, call_name, call_rules, ctx): the engine's rule dispatch over one module"},
     {"chunk_tokens", (PyCFunction)(void (*)(void))chunk_tokens, METH_FASTCALL,
@@ -1006,6 +1228,8 @@ PyInit__speedups(void)
         {&g_str_optional_vars, "optional_vars"}, {&g_str_id, "id"}, {&g_str_elts, "elts"},
         {&g_str_value, "value"}, {&g_str_name, "name"}, {&g_str_test, "test"}, {&g_str_attr, "attr"},
         {&g_str_type_checking, "TYPE_CHECKING"}, {&g_str_func, "func"}, {&g_str_rule, "rule"},
+        {&g_str_imports, "imports"}, {&g_str_params, "params"}, {&g_str_kind, "kind"}, {&g_str_parent, "parent"},
+        {&g_str_qualname, "qualname"},
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         *strings[i].slot = PyUnicode_InternFromString(strings[i].text);

@@ -37,7 +37,10 @@ BUILTINS = frozenset(dir(builtins))
 # the traversal's innermost loop in C when sls_lint._speedups is there (see astindex), else the
 # same loop in Python (ModuleModel._visit_block)
 _Walker = None
+_qualified = None
+_DEF_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 if _speedups is not None:
+    _qualified = _speedups.qualified_name
     _BINDERS = {  # the binding nodes the C loop binds itself (kinds: _speedups.c's BIND_*)
         ast.Assign: 1, ast.AnnAssign: 2, ast.AugAssign: 2, ast.For: 2, ast.AsyncFor: 2, ast.comprehension: 2,
         ast.With: 3, ast.AsyncWith: 3, ast.NamedExpr: 4, ast.ExceptHandler: 5,
@@ -446,6 +449,8 @@ class ModuleModel:
         """Dotted qualified name of a Name/Attribute reference, resolved through imports."""
         if scope is None:
             scope = self.scope_at(expr)
+        if _qualified is not None:  # the same resolution in C
+            return _qualified(expr, scope, self.module_scope, self.module_name, self.functions, BUILTINS, _DEF_TYPES)
         if isinstance(expr, ast.Name):
             found = self.lookup(expr.id, scope)
             if found is None:

@@ -44,6 +44,7 @@ needs_c = pytest.mark.skipif(astindex._speedups is None, reason="sls_lint._speed
 
 def _pure(monkeypatch) -> None:
     monkeypatch.setattr(semantic, "_Walker", None)
+    monkeypatch.setattr(semantic, "_qualified", None)
     monkeypatch.setattr(astindex, "_speedups", None)
 
 
@@ -77,6 +78,16 @@ def _summary(model: semantic.ModuleModel) -> tuple:
     )
 
 
+def _names(model: semantic.ModuleModel) -> list:
+    """The qualified name of every name and attribute, and the name of every call."""
+    walk = astindex.walk_list(model.tree)
+    return [
+        model.qualified_name(n) if n.__class__ is not ast.Call else ("call", model.call_name(n))
+        for n in walk
+        if n.__class__ in (ast.Name, ast.Attribute, ast.Call)
+    ]
+
+
 def _both(monkeypatch, path: str, source: str) -> tuple:
     fast = parse_module(path, source)
     with monkeypatch.context() as m:
@@ -92,6 +103,10 @@ def _check(monkeypatch, path: str, source: str) -> None:
         assert fast.error == slow.error
         return
     assert _summary(fast.model) == _summary(slow.model), path
+    fast_names = _names(fast.model)
+    with monkeypatch.context() as m:
+        _pure(m)
+        assert fast_names == _names(slow.model), path
     # the by-type index and subtree walks
     for cls in (ast.Call, ast.Name, ast.Constant, ast.FunctionDef, ast.expr, ast.stmt):
         assert [_summary_pos(fast.model, n) for n in astindex.nodes_of(fast.model, cls)] == [
