@@ -830,8 +830,10 @@ chunk_tokens(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t max_memo = PyLong_AsSsize_t(args[3]);
     if (max_memo == -1 && PyErr_Occurred())
         return NULL;
+#if PY_VERSION_HEX < 0x030C0000 /* every str is ready from 3.12 on (the call is deprecated) */
     if (PyUnicode_READY(text) < 0)
         return NULL;
+#endif
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t len = PyUnicode_GET_LENGTH(text);
