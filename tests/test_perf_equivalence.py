@@ -199,28 +199,15 @@ def test_call_names_dispatch_changes_no_finding(tmp_path, monkeypatch):
     """A rule with ``call_names`` / ``call_attrs`` gets only the calls it names; its findings must be exactly
     those it gives when it sees every call (on the fixture projects, the demo app and a
     generated corpus), and the dispatch must really skip the other calls."""
-    import shutil
-    import sys
+    from mixedtree import lint_tree, mixed_tree
+    from sls_lint.rule import Rule, all_rules
 
-    from sls_lint import engine
-    from sls_lint.config import load_config
-    from sls_lint.rule import Rule, all_options, all_rules
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import corpus
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    root = tmp_path / "tree"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "projects", root / "projects")
-    shutil.copytree(ROOT / "examples" / "orders-service", root / "orders-service")
-    corpus.generate(str(root / "corpus"), 120, 7)
+    root = mixed_tree(tmp_path, 7)
     filtered = [r for r in all_rules() if r.call_names is not None or r.call_attrs is not None]
     assert {r.code for r in filtered} >= {"SLS101", "SLS102", "SLS201", "SLS202", "SLS204", "SLS601", "SLS602", "SLS608"}
 
     def lint():
-        cfg = load_config(None, start=str(root), rule_options=all_options(), overrides={"select": ["ALL"]})
-        return [(d.path, d.code, d.span, d.message, d.fix) for d in engine.Linter(cfg, cwd=str(root)).lint([str(root)]).diagnostics]
+        return lint_tree(root)
 
     seen: list = []
     real = {r: r.visit_Call for r in filtered}

@@ -18,6 +18,7 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from mixedtree import lint_tree, mixed_tree
 from sls_lint import astindex, semantic
 from sls_lint.engine import parse_module
 from sls_lint.rule import all_rules
@@ -196,22 +197,11 @@ def test_same_report_with_and_without_the_extension(tmp_path, monkeypatch):
     """The whole engine (model, walk, prefilter, rule dispatch) over the fixture projects, the
     demo app and a generated corpus: the same findings, fixes included, both ways."""
     from sls_lint import engine
-    from sls_lint.config import load_config
-    from sls_lint.rule import all_options
 
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import corpus
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    root = tmp_path / "tree"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "projects", root / "projects")
-    shutil.copytree(ROOT / "examples" / "orders-service", root / "orders-service")
-    corpus.generate(str(root / "corpus"), 120, 11)
+    root = mixed_tree(tmp_path, 11)
 
     def lint():
-        cfg = load_config(None, start=str(root), rule_options=all_options(), overrides={"select": ["ALL"]})
-        return [(d.path, d.code, d.span, d.message, d.fix) for d in engine.Linter(cfg, cwd=str(root)).lint([str(root)]).diagnostics]
+        return lint_tree(root)
 
     fast = lint()
     with monkeypatch.context() as m:
