@@ -22,6 +22,7 @@ from .config import Config
 from .core import Applicability, Diagnostic, FixIntent, Function, RunStats, Severity, SourceFile, Span
 from .rule import Rule, all_rules
 from .ruleindex import EnabledRules
+from .parseguard import MESSAGE as PARSER_CRASH, crashes_parser
 from .semantic import MAX_DEPTH, ModelTooDeep, ModuleModel
 from .suppress import SuppressionIndex, parse_suppressions
 
@@ -138,6 +139,8 @@ TOO_DEEP = f"nesting too deep to analyse (more than {MAX_DEPTH} levels)"
 
 
 def parse_module(path: str, source: str) -> ParseOutcome:
+    if crashes_parser(source):  # Python 3.10 only, for long texts: see parseguard
+        return ParseOutcome(None, (1, 1, PARSER_CRASH))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -176,6 +176,10 @@ def _join(args: list) -> str | None:
 
 
 def _cdk_modules(path: str, text: str) -> list[InlineModule]:
+    from .parseguard import crashes_parser
+
+    if crashes_parser(text):  # Python 3.10 only (see parseguard); the engine reports the file
+        return []
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -439,3 +439,22 @@ def test_unencodable_fix_leaves_file(tmp_path):
     with pytest.raises(UnicodeEncodeError):
         write_source(path, "# coding: latin-1\nx = '\u20ac\u4e2d'\n", enc)
     assert path.read_bytes() == b"# coding: latin-1\nx = 1\n"
+
+
+def test_parser_crash_guard(monkeypatch):
+    # Python 3.10's ast.parse dies with SIGSEGV on very deep nesting (3.11+ raise RecursionError,
+    # covered above): there a long text is parsed first in a child interpreter. The probe's
+    # verdicts are checked here on any version by making the child crash or not.
+    from sls_lint import parseguard
+    from sls_lint.engine import parse_module
+
+    deep = "x = " + "+".join(["a"] * 20_000) + "\n"
+    monkeypatch.setattr(parseguard, "CRASH_PRONE", True)
+    assert not parseguard.crashes_parser("x = 1\n")  # short: never probed
+    assert not parseguard.crashes_parser(deep)  # this interpreter parses it or raises: safe
+    monkeypatch.setattr(parseguard, "_PROBE", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")
+    assert parseguard.crashes_parser(deep)
+    outcome = parse_module("deep.py", deep)
+    assert outcome.model is None and "Python 3.10 crashes" in outcome.error[2]
+    monkeypatch.setattr(parseguard, "CRASH_PRONE", False)
+    assert not parseguard.crashes_parser(deep)  # 3.11+: never probed
