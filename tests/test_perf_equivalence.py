@@ -52,15 +52,14 @@ class Plain:
 
 
 def _models():
-    yield ModuleModel("tricky.py", TRICKY, ast.parse(TRICKY))
-    yield ModuleModel("tricky_defs.py", TRICKY_DEFS, ast.parse(TRICKY_DEFS))
-    for p in SOURCES[:80]:
-        text = p.read_text("utf-8")
+    sources = [("tricky.py", TRICKY), ("tricky_defs.py", TRICKY_DEFS)]
+    sources += [(str(p.relative_to(ROOT)), p.read_text("utf-8")) for p in SOURCES[:80]]
+    for path, text in sources:
         try:
             tree = ast.parse(text)
         except SyntaxError:  # newer syntax than this interpreter's (`except*` under 3.10)
             continue
-        yield ModuleModel(str(p.relative_to(ROOT)), text, tree)
+        yield ModuleModel(path, text, tree)
 
 
 @pytest.mark.parametrize("model", list(_models()), ids=lambda m: m.path)
