@@ -404,17 +404,16 @@ class Prefilter:
     def __call__(self, text: str) -> set[str]:
         if _speedups is not None:  # the same loop in C
             found = _speedups.chunk_tokens(text, self._memo, self.chunked, self.MAX_MEMO)
-            found.update(t for t in self.spaced if t in text)
-            return found
-        memo, found = self._memo, set()
-        for chunk in set(text.split()):
-            hit = memo.get(chunk)
-            if hit is None:
-                if len(memo) >= self.MAX_MEMO:
-                    memo.clear()
-                hit = memo[chunk] = tuple(t for t in self.chunked if t in chunk)
-            if hit:
-                found.update(hit)
+        else:
+            memo, found = self._memo, set()
+            for chunk in set(text.split()):
+                hit = memo.get(chunk)
+                if hit is None:
+                    if len(memo) >= self.MAX_MEMO:
+                        memo.clear()
+                    hit = memo[chunk] = tuple(t for t in self.chunked if t in chunk)
+                if hit:
+                    found.update(hit)
         found.update(t for t in self.spaced if t in text)
         return found
 
@@ -847,10 +846,17 @@ class Analysis:
             r.begin_module(ctx)
         if _speedups is not None:  # the same loop in C
             _speedups.dispatch(walk_list(model.tree), dispatch, by_name, model.call_name, _call_rules, ctx)
-            for r in active:
-                ctx.rule = r
-                r.end_module(ctx)
-            return sink
+        else:
+            self._dispatch(model, dispatch, by_name, ctx)
+        for r in active:
+            ctx.rule = r
+            r.end_module(ctx)
+        return sink
+
+    @staticmethod
+    def _dispatch(model: ModuleModel, dispatch: dict, by_name: dict | None, ctx: "ModuleContext") -> None:
+        """Each rule's visit method for each node of the types it wants, in walk order (what
+        ``_speedups.dispatch`` does in C)."""
         wanted = dispatch.keys()
         call_name = model.call_name
         for node in [n for n in walk_list(model.tree) if n.__class__ in wanted]:  # walk order kept
@@ -865,10 +871,6 @@ class Analysis:
             for r, fn in entries:
                 ctx.rule = r
                 fn(node, ctx)
-        for r in active:
-            ctx.rule = r
-            r.end_module(ctx)
-        return sink
 
     def _project_diagnostics(self) -> dict[str, list[Diagnostic]]:
         """Deployment-file parse errors and the findings of project-level rules, by path."""
