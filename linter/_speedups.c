@@ -74,7 +74,7 @@ contains(PyObject *set, PyTypeObject *t)
     return PySet_Contains(set, (PyObject *)t);
 }
 
-typedef struct { /* what the loops need: borrowed from the WalkerObject for one call */
+typedef struct { /* what the loops need (a WalkerObject holds the references) */
     PyObject *visit;        /* the model's Python _visit (special nodes) */
     PyObject *parents;      /* dict node -> parent */
     PyObject *levels;       /* list of lists, one per depth */
@@ -453,24 +453,13 @@ Walker_call(Walker *w, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
-    PyObject *visit;
-    PyObject *parents;
-    PyObject *levels;
-    PyObject *call_scopes;
-    PyObject *module_scope;
+    Walker w; /* the references it holds */
 } WalkerObject;
 
 static PyObject *
 WalkerObject_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
-    WalkerObject *o = (WalkerObject *)self;
-    Walker w;
-    w.visit = o->visit;
-    w.parents = o->parents;
-    w.levels = o->levels;
-    w.call_scopes = o->call_scopes;
-    w.module_scope = o->module_scope;
-    return Walker_call(&w, args, nargsf, kwnames);
+    return Walker_call(&((WalkerObject *)self)->w, args, nargsf, kwnames);
 }
 
 /* ModuleModel._visit_all: children (a list) of parent, all at depth, into the walk's level */
@@ -485,7 +474,7 @@ WalkerObject_visit_all(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t depth = PyLong_AsSsize_t(args[7]);
     if (depth == -1 && PyErr_Occurred())
         return NULL;
-    Walker w = {o->visit, o->parents, o->levels, o->call_scopes, o->module_scope};
+    Walker *w = &o->w;
     PyObject *children = args[0], *parent = args[1], *level = args[2], *scope = args[3], *func = args[4];
     PyObject *calls;
     if (calls_of(func, &calls) < 0)
@@ -494,11 +483,11 @@ WalkerObject_visit_all(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     for (Py_ssize_t j = 0; j < PyList_GET_SIZE(children) && rc == 0; j++) {
         PyObject *child = PyList_GET_ITEM(children, j);
         Py_INCREF(child);
-        rc = PyDict_SetItem(o->parents, child, parent);
+        rc = PyDict_SetItem(w->parents, child, parent);
         if (rc == 0)
             rc = PyList_Append(level, child);
         if (rc == 0)
-            rc = visit_node(&w, child, scope, func, calls, args[5], args[6], depth);
+            rc = visit_node(w, child, scope, func, calls, args[5], args[6], depth);
         Py_DECREF(child);
     }
     Py_XDECREF(calls);
@@ -563,7 +552,7 @@ WalkerObject_walk_only(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t depth = PyLong_AsSsize_t(args[1]);
     if (depth == -1 && PyErr_Occurred())
         return NULL;
-    if (walk_only(((WalkerObject *)self)->levels, args[0], depth) < 0)
+    if (walk_only(((WalkerObject *)self)->w.levels, args[0], depth) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -592,37 +581,37 @@ WalkerObject_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     o->vectorcall = WalkerObject_vectorcall;
     Py_INCREF(visit);
-    o->visit = visit;
+    o->w.visit = visit;
     Py_INCREF(parents);
-    o->parents = parents;
+    o->w.parents = parents;
     Py_INCREF(levels);
-    o->levels = levels;
+    o->w.levels = levels;
     Py_INCREF(call_scopes);
-    o->call_scopes = call_scopes;
+    o->w.call_scopes = call_scopes;
     Py_INCREF(module_scope);
-    o->module_scope = module_scope;
+    o->w.module_scope = module_scope;
     return (PyObject *)o;
 }
 
 static int
 WalkerObject_traverse(WalkerObject *o, visitproc visit, void *arg)
 {
-    Py_VISIT(o->visit);
-    Py_VISIT(o->parents);
-    Py_VISIT(o->levels);
-    Py_VISIT(o->call_scopes);
-    Py_VISIT(o->module_scope);
+    Py_VISIT(o->w.visit);
+    Py_VISIT(o->w.parents);
+    Py_VISIT(o->w.levels);
+    Py_VISIT(o->w.call_scopes);
+    Py_VISIT(o->w.module_scope);
     return 0;
 }
 
 static int
 WalkerObject_clear(WalkerObject *o)
 {
-    Py_CLEAR(o->visit);
-    Py_CLEAR(o->parents);
-    Py_CLEAR(o->levels);
-    Py_CLEAR(o->call_scopes);
-    Py_CLEAR(o->module_scope);
+    Py_CLEAR(o->w.visit);
+    Py_CLEAR(o->w.parents);
+    Py_CLEAR(o->w.levels);
+    Py_CLEAR(o->w.call_scopes);
+    Py_CLEAR(o->w.module_scope);
     return 0;
 }
 
