@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -51,14 +52,21 @@ class Plain:
 '''
 
 
-def _models():
-    sources = [("tricky.py", TRICKY), ("tricky_defs.py", TRICKY_DEFS)]
-    sources += [(str(p.relative_to(ROOT)), p.read_text("utf-8")) for p in SOURCES[:80]]
+def _parsed(sources):
+    """(path, text, tree) of each source this interpreter can parse: a source with newer syntax
+    than its own (``except*`` under 3.10) is left out."""
     for path, text in sources:
         try:
             tree = ast.parse(text)
-        except SyntaxError:  # newer syntax than this interpreter's (`except*` under 3.10)
+        except SyntaxError:
             continue
+        yield path, text, tree
+
+
+def _models():
+    sources = [("tricky.py", TRICKY), ("tricky_defs.py", TRICKY_DEFS)]
+    sources += [(str(p.relative_to(ROOT)), p.read_text("utf-8")) for p in SOURCES[:80]]
+    for path, text, tree in _parsed(sources):
         yield ModuleModel(path, text, tree)
 
 
@@ -80,7 +88,10 @@ def test_index_is_walk_order(model):
 
 
 @pytest.mark.parametrize("model", list(_models()), ids=lambda m: m.path)
-def test_segment_is_get_source_segment(model):
+def test_segment_is_get_source_segment(model, monkeypatch):
+    # get_source_segment splits the whole source at every call; the reference's split is
+    # memoised per source so the comparison is not quadratic (minutes per file under 3.10)
+    monkeypatch.setattr(ast, "_splitlines_no_ff", functools.lru_cache(maxsize=1)(ast._splitlines_no_ff))  # type: ignore[attr-defined]
     lines = importcost._splitlines_no_ff(model.source)
     for n in ast.walk(model.tree):
         if hasattr(n, "lineno"):
@@ -275,8 +286,8 @@ def test_sls606_own_nodes_from_the_shared_walk():
     )
     sources = [src, TRICKY, TRICKY_DEFS] + [p.read_text("utf-8") for p in SOURCES[:40]]
     checked = 0
-    for text in sources:
-        model = ModuleModel("m.py", text, ast.parse(text))
+    for _, text, tree in _parsed(("m.py", t) for t in sources):
+        model = ModuleModel("m.py", text, tree)
         for func in model.functions:
             if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 want = [n for n in reference(func) if n.__class__ in rule._CHECKED]
