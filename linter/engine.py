@@ -1105,10 +1105,14 @@ def _forked_worker(me: int, paths: list[str], shares: _Shares, facts_conn: Any, 
                             pending = {}
             if pending:
                 results.put(("exports", pending))
-            facts, shared, parent_exports = pickle.loads(facts_conn.recv_bytes())
+            facts, shared, parent_exports, words = pickle.loads(facts_conn.recv_bytes())
             analysis._facts = facts
             analysis.index.adopt(shared)
             _adopt_exports(analysis, parent_exports)
+            if words is not None:
+                from .importcost import adopt_word_index
+
+                adopt_word_index(analysis.index, words)
 
         batch: list = []
         mine = itertools.chain(own, iter(lambda: shares.next(order, me), None))
@@ -1188,11 +1192,14 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
             # the summaries, reach per Function and module exports come along: workers parse no
             # module for them
             parsed_here = {}
+            words = None
             if facts.closures is not None:  # an enabled rule reads the re-export table
-                from .importcost import contributions
+                from .importcost import contributions, word_index
 
                 parsed_here = {p: contributions(analysis.index, p) for p, m in analysis._models.items() if m is not None}
-            payload = (Facts(facts.project, facts.reach, facts.project_raw, {}, facts.closures), analysis.index.shared_state(), parsed_here)
+                # the table's word index, built once for both processes (it reads every text)
+                words = word_index(analysis.index)
+            payload = (Facts(facts.project, facts.reach, facts.project_raw, {}, facts.closures), analysis.index.shared_state(), parsed_here, words)
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
             for _proc, send in procs:  # from threads: a worker reads it between two files
                 threading.Thread(target=_send_quietly, args=(send, data), daemon=True).start()

@@ -248,7 +248,7 @@ class ImportCosts:
         module's text answers (a whole-project run)."""
         found = self._named.get(stem)
         if found is None:
-            if self._mentions is None and len(self._named) >= _SUBSTRING_LOOKUPS:
+            if self._mentions is None and (len(self._named) >= _SUBSTRING_LOOKUPS or _WORDS_ATTR in self.index.__dict__):
                 self._index_words()
             if self._mentions is not None and stem in self._mentions:
                 found = self._mentions[stem]
@@ -270,34 +270,10 @@ class ImportCosts:
         return self._relative
 
     def _index_words(self) -> None:
-        """For the stem of every project module: the modules whose text has it as a word (a
-        maximal run of word characters). Such a run never spans whitespace, so the text's
-        words are those of its whitespace-separated chunks, and the chunks (``import``,
-        ``from``, ``db.get_client()``) recur across modules: each distinct chunk is split into
-        words once. A stem that is no project module's (never asked in practice) is not in
-        the index, and :meth:`_named_by` scans the texts for it."""
-        mentions: dict[str, set[str]] = {_stem(p): set() for p in self.index.paths}
-        chunks: dict[str, tuple[str, ...]] = {}
-
-        def stems_in(chunk: str) -> tuple[str, ...]:  # the module stems among a chunk's words
-            return tuple(w for w in set(_WORDS(chunk)) if w in mentions)
-
-        for other in sorted(self.index.paths):
-            text = self.index.source(other)
-            if not text:
-                continue
-            if _speedups is not None:  # the same loop in C
-                found = _speedups.chunk_tokens(text, chunks, stems_in, sys.maxsize)
-            else:
-                found = set()
-                for chunk in set(text.split()):
-                    hit = chunks.get(chunk)
-                    if hit is None:
-                        hit = chunks[chunk] = stems_in(chunk)
-                    found.update(hit)
-            for word in found:
-                mentions[word].add(other)
-        self._mentions = mentions
+        """The word index of the project's texts (:func:`word_index`); the result of every
+        later question depends on all of them, as when the index is built here."""
+        self._mentions = word_index(self.index)
+        self.index.touch_many(self.index.paths)
 
     def _absorb(self, modules: Iterable[str]) -> None:
         """Add what each of ``modules`` takes from other project modules to the by-target table
@@ -417,6 +393,54 @@ def _stem(path: str) -> str:
     """The name an import spells for the module at ``path`` (``pkg/db.py`` and ``db/__init__.py``: ``db``)."""
     base = posixpath.basename(path)
     return posixpath.basename(posixpath.dirname(path)) if base == "__init__.py" else base[:-3] if base.endswith(".py") else base
+
+
+_WORDS_ATTR = "_sls_words"
+
+
+def word_index(index) -> dict[str, set[str]]:
+    """For the stem of every project module: the modules whose text has it as a word (a
+    maximal run of word characters), kept on ``index`` (a forked worker gets its parent's, see
+    :func:`adopt_word_index`). Such a run never spans whitespace, so the text's words are
+    those of its whitespace-separated chunks, and the chunks (``import``, ``from``,
+    ``db.get_client()``) recur across modules: each distinct chunk is split into words once. A
+    stem that is no project module's (never asked in practice) is not in the index, and
+    :meth:`ImportCosts._named_by` scans the texts for it."""
+    found = index.__dict__.get(_WORDS_ATTR)
+    if found is None:
+        found = index.__dict__[_WORDS_ATTR] = _build_word_index(index)
+    return found
+
+
+def _build_word_index(index) -> dict[str, set[str]]:
+    mentions: dict[str, set[str]] = {_stem(p): set() for p in index.paths}
+    chunks: dict[str, tuple[str, ...]] = {}
+
+    def stems_in(chunk: str) -> tuple[str, ...]:  # the module stems among a chunk's words
+        return tuple(w for w in set(_WORDS(chunk)) if w in mentions)
+
+    for other in sorted(index.paths):
+        text = index.source(other)
+        if not text:
+            continue
+        if _speedups is not None:  # the same loop in C
+            hits = _speedups.chunk_tokens(text, chunks, stems_in, sys.maxsize)
+        else:
+            hits = set()
+            for chunk in set(text.split()):
+                hit = chunks.get(chunk)
+                if hit is None:
+                    hit = chunks[chunk] = stems_in(chunk)
+                hits.update(hit)
+        for word in hits:
+            mentions[word].add(other)
+    return mentions
+
+
+def adopt_word_index(index, mentions: dict[str, set[str]]) -> None:
+    """Give ``index`` the :func:`word_index` another process built over the same texts: the
+    re-export questions are then answered from it from the first one on."""
+    index.__dict__.setdefault(_WORDS_ATTR, mentions)
 
 
 def contributions_memo(index) -> dict[str, dict[str, set[str]]]:

@@ -140,6 +140,17 @@ def test_forked_workers_get_the_shared_facts(tree, tmp_path, monkeypatch):
     one = lint(tree, 1)
     monkeypatch.setattr(importcost.ImportCosts, "_closure", spy("closure", importcost.ImportCosts._closure))
     monkeypatch.setattr(callgraph.ProjectIndex, "_handler_keys", spy("entry points", callgraph.ProjectIndex._handler_keys))
+    # SLS501's word index of every text comes along too (the worker adopts the parent's)
+    monkeypatch.setattr(importcost, "_build_word_index", spy("word index", importcost._build_word_index))
+    adopted = tmp_path / "adopted"
+
+    def adopt(index, words):
+        with open(adopted, "a") as fh:
+            fh.write(f"{os.getpid()} {len(words)}\n")
+        real_adopt(index, words)
+
+    real_adopt = importcost.adopt_word_index
+    monkeypatch.setattr(importcost, "adopt_word_index", adopt)
     pids = tmp_path / "pids"
     monkeypatch.setenv("SLS_LINT_TEST_PIDS", str(pids))
     monkeypatch.setattr(engine, "_worker_run", _recording_worker_run)
@@ -147,6 +158,8 @@ def test_forked_workers_get_the_shared_facts(tree, tmp_path, monkeypatch):
     assert many.diagnostics == one.diagnostics
     assert {int(x) for x in pids.read_text().split()} - {parent}, "files were analysed in a worker"
     assert not log.exists(), log.read_text()
+    pid, size = adopted.read_text().split()
+    assert int(pid) != parent and int(size) > 20
 
 
 def test_workers_take_test_modules_first_and_handler_modules_last(tmp_path):

@@ -162,11 +162,12 @@ def test_prefilter_tokens_are_exactly_substring_checks():
     check()
 
 
-@pytest.mark.parametrize("lookups", [0, 8], ids=["word-index", "substring"])
-def test_reexported_parses_only_modules_that_can_name_the_target(lookups, monkeypatch):
+@pytest.mark.parametrize("lookups,adopted", [(0, False), (8, False), (8, True)], ids=["word-index", "substring", "adopted-word-index"])
+def test_reexported_parses_only_modules_that_can_name_the_target(lookups, adopted, monkeypatch):
     """importcost.reexported used to parse every module of the project (in every worker); it
     now parses only the modules whose text has the target's name as a word, or a relative
-    import, and finds the same names."""
+    import, and finds the same names. A word index adopted from another process (a forked
+    worker gets its parent's) answers from the first question on."""
     from sls_lint.callgraph import ProjectIndex
 
     files = {
@@ -186,16 +187,20 @@ def test_reexported_parses_only_modules_that_can_name_the_target(lookups, monkey
         return ModuleModel(path, text, ast.parse(text))
 
     monkeypatch.setattr(importcost, "_SUBSTRING_LOOKUPS", lookups)
-    costs = importcost.ImportCosts(ProjectIndex(list(files), load, files.get), [], {})
+    index = ProjectIndex(list(files), load, files.get)
+    if adopted:
+        importcost.adopt_word_index(index, importcost.word_index(ProjectIndex(list(files), load, files.get)))
+        assert not loaded  # built from the texts alone
+    costs = importcost.ImportCosts(index, [], {})
     assert costs.reexported("pkg/db.py") == {"connect", "SESSION"}
     assert not any(p.startswith("unrelated") for p in loaded)
-    assert ("other.py" in loaded) == (lookups > 0)
+    assert ("other.py" in loaded) == (lookups > 0 and not adopted)
     assert isinstance(costs.reexported("pkg/__init__.py"), importcost._Everything)  # app.py star-imports pkg
     assert costs.reexported("app.py") == set()
     # the word index (built from whitespace-separated chunks) names exactly the modules that
     # have the stem as a word; a stem of no project module is found by a scan of the texts
     for stem in ("db", "pkg", "sub", "use", "app", "other", "unrelated3", "dbx", "json", "SESSION"):
-        assert costs._named_by(stem) == {p for p, t in files.items() if (stem in re.findall(r"\w+", t) if lookups == 0 else stem in t)}, stem
+        assert costs._named_by(stem) == {p for p, t in files.items() if (stem in re.findall(r"\w+", t) if lookups == 0 or adopted else stem in t)}, stem
 
 
 def test_calls_in_evaluation_order():
