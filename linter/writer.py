@@ -83,14 +83,33 @@ def _open_regular(path: str, flags: int) -> int:
     return fd
 
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of a regular file (see :func:`_open_regular`), read with plain system calls:
+    no file object is built (a run reads every file of the project before it can start)."""
+    fd = _open_regular(path, _READ_FLAGS)
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)  # the whole file: a shorter read ends at the end of the file
+        if len(data) > size or 0 < len(data) < size:  # it grew meanwhile, or a short read: read on to the end
+            parts = [data]
+            while chunk := os.read(fd, max(size, 1 << 16)):
+                parts.append(chunk)
+            data = b"".join(parts)
+    finally:
+        os.close(fd)
+    return data
+
+
 def read_source(path: str | os.PathLike[str]) -> tuple[str, Encoding]:
-    p = Path(path)
-    with open(p, "rb", opener=_open_regular) as handle:
-        data = handle.read()
+    path = os.fspath(path)
+    data = read_bytes(path)
     # keyed by the absolute path as read (realpath costs an lstat per component, for every file
     # of a run); a write looks its real path up first, then the path it was given
-    _READ_DIGESTS[os.path.abspath(p)] = _digest(data)
-    return decode_source(data, python=p.suffix.lower() in PYTHON_SUFFIXES)
+    _READ_DIGESTS[os.path.abspath(path)] = _digest(data)
+    return decode_source(data, python=os.path.splitext(path)[1].lower() in PYTHON_SUFFIXES)
 
 
 def write_source(path: str | os.PathLike[str], text: str, encoding: Encoding, *, expected: bytes | None = None) -> None:
