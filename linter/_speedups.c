@@ -21,15 +21,19 @@
  *
  * walk(tree, leaves) is astindex._walk: ast.walk's order (FIFO, children in field order),
  * field-less leaves left out; group_by_type(nodes) is astindex.build's grouping; and
- * chunk_tokens(text, memo, tokens, max_memo) is engine.Prefilter's loop over a text's chunks;
+ * chunk_tokens(text, memo, tokens, max_memo) is importcost's word index loop over a text's chunks
+ * (and engine.Prefilter's, for tokens token_matcher does not take); token_matcher(tokens) and
+ * find_tokens(matcher, text) are engine.Prefilter's one-pass substring search;
  * dispatch(walk, table, by_name, call_name, call_rules, ctx) is the engine's loop calling the
  * rules' visit methods over a module.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
-#define SPEEDUPS_API 5 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 6 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -877,6 +881,187 @@ fail:
     return NULL;
 }
 
+/* ---------------------------------------------------------------- token matcher */
+
+/* token_matcher(tokens) -> matcher and find_tokens(matcher, text) -> set: the tokens of the
+   tuple that occur in `text` as substrings, exactly {t for t in tokens if t in text}, in one
+   pass over the text. Every token is a non-empty ASCII str (engine.Prefilter checks). A token
+   of one character is looked up by that character, a longer one by its first two (a bucket
+   per ASCII pair), then compared; a non-ASCII character of the text starts no token. */
+
+#define TM_CAPSULE "sls_lint._speedups.token_matcher"
+#define TM_PAIRS (128 * 128)
+
+typedef struct {
+    Py_ssize_t n;
+    PyObject *tokens;       /* the tuple (owned): the found ones are returned from it */
+    const char **chars;     /* each token's ASCII characters (the str objects' own data) */
+    Py_ssize_t *lens;
+    uint32_t start1[129];   /* tokens of one character: idx1[start1[c] .. start1[c + 1]) */
+    uint32_t *idx1;
+    uint32_t *start2;       /* longer tokens by their first two characters, the same way */
+    uint32_t *idx2;
+} TokenMatcher;
+
+static void
+token_matcher_free(TokenMatcher *tm)
+{
+    if (tm == NULL)
+        return;
+    Py_XDECREF(tm->tokens);
+    PyMem_Free(tm->chars);
+    PyMem_Free(tm->lens);
+    PyMem_Free(tm->idx1);
+    PyMem_Free(tm->start2);
+    PyMem_Free(tm->idx2);
+    PyMem_Free(tm);
+}
+
+static void
+token_matcher_destroy(PyObject *capsule)
+{
+    token_matcher_free((TokenMatcher *)PyCapsule_GetPointer(capsule, TM_CAPSULE));
+}
+
+static PyObject *
+token_matcher(PyObject *module, PyObject *tokens)
+{
+    if (!PyTuple_Check(tokens)) {
+        PyErr_SetString(PyExc_TypeError, "token_matcher(tokens: tuple of str)");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(tokens);
+    if (n > (Py_ssize_t)UINT32_MAX - 1) {
+        PyErr_SetString(PyExc_ValueError, "token_matcher: too many tokens");
+        return NULL;
+    }
+    TokenMatcher *tm = PyMem_Calloc(1, sizeof(TokenMatcher));
+    if (tm == NULL)
+        return PyErr_NoMemory();
+    Py_INCREF(tokens);
+    tm->tokens = tokens;
+    tm->n = n;
+    tm->chars = PyMem_Calloc(n ? n : 1, sizeof(char *));
+    tm->lens = PyMem_Calloc(n ? n : 1, sizeof(Py_ssize_t));
+    tm->idx1 = PyMem_Calloc(n ? n : 1, sizeof(uint32_t));
+    tm->idx2 = PyMem_Calloc(n ? n : 1, sizeof(uint32_t));
+    tm->start2 = PyMem_Calloc(TM_PAIRS + 1, sizeof(uint32_t));
+    if (!tm->chars || !tm->lens || !tm->idx1 || !tm->idx2 || !tm->start2) {
+        token_matcher_free(tm);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t t = 0; t < n; t++) {
+        PyObject *tok = PyTuple_GET_ITEM(tokens, t);
+        if (!PyUnicode_Check(tok) || !PyUnicode_IS_ASCII(tok) || PyUnicode_GET_LENGTH(tok) == 0) {
+            PyErr_SetString(PyExc_ValueError, "token_matcher: every token must be a non-empty ASCII str");
+            token_matcher_free(tm);
+            return NULL;
+        }
+        tm->chars[t] = (const char *)PyUnicode_DATA(tok);
+        tm->lens[t] = PyUnicode_GET_LENGTH(tok);
+    }
+    /* counting sort of the tokens into their buckets (tuple order kept inside a bucket) */
+    for (Py_ssize_t t = 0; t < n; t++) {
+        const unsigned char *c = (const unsigned char *)tm->chars[t];
+        if (tm->lens[t] == 1)
+            tm->start1[c[0] + 1]++;
+        else
+            tm->start2[c[0] * 128 + c[1] + 1]++;
+    }
+    for (int b = 0; b < 128; b++)
+        tm->start1[b + 1] += tm->start1[b];
+    for (int b = 0; b < TM_PAIRS; b++)
+        tm->start2[b + 1] += tm->start2[b];
+    uint32_t fill1[128], *fill2 = PyMem_Malloc(TM_PAIRS * sizeof(uint32_t));
+    if (fill2 == NULL) {
+        token_matcher_free(tm);
+        return PyErr_NoMemory();
+    }
+    memcpy(fill1, tm->start1, sizeof(fill1));
+    memcpy(fill2, tm->start2, TM_PAIRS * sizeof(uint32_t));
+    for (Py_ssize_t t = 0; t < n; t++) {
+        const unsigned char *c = (const unsigned char *)tm->chars[t];
+        if (tm->lens[t] == 1)
+            tm->idx1[fill1[c[0]]++] = (uint32_t)t;
+        else
+            tm->idx2[fill2[c[0] * 128 + c[1]]++] = (uint32_t)t;
+    }
+    PyMem_Free(fill2);
+    PyObject *capsule = PyCapsule_New(tm, TM_CAPSULE, token_matcher_destroy);
+    if (capsule == NULL)
+        token_matcher_free(tm);
+    return capsule;
+}
+
+/* the scan, for one str kind: marks found[t] for every token that starts at some position */
+#define TM_SCAN(TYPE)                                                                        \
+    {                                                                                        \
+        const TYPE *s = (const TYPE *)data;                                                  \
+        for (Py_ssize_t i = 0; i < len && left > 0; i++) {                                   \
+            Py_UCS4 c0 = s[i];                                                               \
+            if (c0 >= 128)                                                                   \
+                continue;                                                                    \
+            for (uint32_t k = tm->start1[c0]; k < tm->start1[c0 + 1]; k++)                   \
+                if (!found[tm->idx1[k]]) {                                                   \
+                    found[tm->idx1[k]] = 1;                                                  \
+                    left--;                                                                  \
+                }                                                                            \
+            if (i + 1 >= len || s[i + 1] >= 128)                                             \
+                continue;                                                                    \
+            Py_ssize_t pair = c0 * 128 + s[i + 1];                                           \
+            for (uint32_t k = tm->start2[pair]; k < tm->start2[pair + 1]; k++) {             \
+                uint32_t t = tm->idx2[k];                                                    \
+                Py_ssize_t tl = tm->lens[t];                                                 \
+                if (found[t] || i + tl > len)                                                \
+                    continue;                                                                \
+                const unsigned char *c = (const unsigned char *)tm->chars[t];                \
+                Py_ssize_t j = 2;                                                            \
+                while (j < tl && s[i + j] == c[j])                                           \
+                    j++;                                                                     \
+                if (j == tl) {                                                               \
+                    found[t] = 1;                                                            \
+                    left--;                                                                  \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+static PyObject *
+find_tokens(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "find_tokens(matcher, text: str)");
+        return NULL;
+    }
+    TokenMatcher *tm = (TokenMatcher *)PyCapsule_GetPointer(args[0], TM_CAPSULE);
+    if (tm == NULL)
+        return NULL;
+    PyObject *text = args[1];
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(text) < 0)
+        return NULL;
+#endif
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    char *found = PyMem_Calloc(tm->n ? tm->n : 1, 1);
+    if (found == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t left = tm->n;
+    if (kind == PyUnicode_1BYTE_KIND)
+        TM_SCAN(Py_UCS1)
+    else if (kind == PyUnicode_2BYTE_KIND)
+        TM_SCAN(Py_UCS2)
+    else
+        TM_SCAN(Py_UCS4)
+    PyObject *out = PySet_New(NULL);
+    for (Py_ssize_t t = 0; out != NULL && t < tm->n; t++)
+        if (found[t] && PySet_Add(out, PyTuple_GET_ITEM(tm->tokens, t)) < 0)
+            Py_CLEAR(out);
+    PyMem_Free(found);
+    return out;
+}
+
 /* ---------------------------------------------------------------- qualified names */
 
 typedef struct {
@@ -1201,6 +1386,9 @@ static PyMethodDef methods[] = {
      "qualified_name(expr, scope, module_scope, module_name, functions, builtins, def_types): ModuleModel.qualified_name"},
     {"dispatch", (PyCFunction)(void (*)(void))dispatch, METH_FASTCALL,
      "dispatch(walk, table, by_name, call_name, call_rules, ctx): the engine's rule dispatch over one module"},
+    {"token_matcher", token_matcher, METH_O, "token_matcher(tokens: tuple of non-empty ASCII str) -> matcher for find_tokens"},
+    {"find_tokens", (PyCFunction)(void (*)(void))find_tokens, METH_FASTCALL,
+     "find_tokens(matcher, text) -> set: the matcher's tokens that occur in text ({t for t in tokens if t in text})"},
     {"chunk_tokens", (PyCFunction)(void (*)(void))chunk_tokens, METH_FASTCALL,
      "chunk_tokens(text, memo, tokens_or_function, max_memo) -> set: engine.Prefilter's chunk loop (and importcost's word index)"},
     {NULL, NULL, 0, NULL},

@@ -391,7 +391,9 @@ class Prefilter:
     text's maximal runs of non-whitespace (``str.split()``'s chunks), and the same chunks
     (``import``, ``boto3.client(``, ``event,``) recur in file after file: what each chunk
     contains is computed once and remembered, so a file costs one split and a lookup per unique
-    chunk instead of a scan per token. Tokens with whitespace scan the text itself."""
+    chunk instead of a scan per token. Tokens with whitespace scan the text itself. With the C
+    extension, ASCII tokens (every rule's) are found in one pass over the text instead
+    (``_speedups.find_tokens``: a bucket of tokens per pair of characters)."""
 
     MAX_MEMO = 500_000  # chunks remembered (a long-lived LSP process sees unbounded text)
 
@@ -400,9 +402,14 @@ class Prefilter:
         self.chunked = tuple(t for t in toks if not any(c.isspace() for c in t))
         self.spaced = tuple(t for t in toks if any(c.isspace() for c in t))
         self._memo: dict[str, tuple[str, ...]] = {}
+        # with the extension and ASCII tokens (every rule's): one pass over the text finds them
+        # all, spaced ones included (the chunk memo then stays empty)
+        self._matcher = _speedups.token_matcher(tuple(toks)) if _speedups is not None and all(t and t.isascii() for t in toks) else None
 
     def __call__(self, text: str) -> set[str]:
-        if _speedups is not None:  # the same loop in C
+        if self._matcher is not None:
+            return _speedups.find_tokens(self._matcher, text)
+        if _speedups is not None:  # the chunk loop in C
             found = _speedups.chunk_tokens(text, self._memo, self.chunked, self.MAX_MEMO)
         else:
             memo, found = self._memo, set()

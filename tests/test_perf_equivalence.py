@@ -139,25 +139,29 @@ def test_prefilter_tokens_are_exactly_substring_checks():
     toks = sorted({t for r in all_rules() if r.prefilter for t in r.prefilter})
     prefilter = engine.Prefilter(toks)
     assert prefilter.chunked and prefilter.spaced  # both kinds exist, so both paths are exercised
+    assert (prefilter._matcher is not None) == (engine._speedups is not None)  # the one-pass search where it is built
+    chunks = engine.Prefilter(toks)
+    chunks._matcher = None  # the chunk loop (no extension, or a token the matcher does not take)
     texts = [p.read_text("utf-8") for p in SOURCES[:60]] + [
         "", "password", "x.password_y", "passé = 1", "é" + "token" + "é", "a-b_c", "body()", "https://u:p@h",
         "import boto3\nclient = boto3.client('s3')", "OPENAI", "openai_key", "requests\u2028get", "PRIVATE\u00a0KEY",
-        "PRIVATE KEY", "PRIVATE\tKEY", "to\x1c_", "sk\u3000-x",
+        "PRIVATE KEY", "PRIVATE\tKEY", "to\x1c_", "sk\u3000-x", "\U0001f600token\U0001f600", "sk-\U0001f600", "AKI\u0100A",
     ]
     for text in texts * 2:  # the second time from the memo
-        assert prefilter(text) == {t for t in toks if t in text}
+        assert prefilter(text) == chunks(text) == {t for t in toks if t in text}
     small = engine.Prefilter(toks)
+    small._matcher = None
     small.MAX_MEMO = 3
     for text in texts:
         assert small(text) == {t for t in toks if t in text}
     assert len(small._memo) <= 3
 
-    alphabet = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzAKIS_.-:/()é 0123\n\t\u2028\u00a0\x1c") + toks)
+    alphabet = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzAKIS_.-:/()é 0123\n\t\u2028\u00a0\x1c\U0001f600") + toks)
 
-    @settings(max_examples=200, deadline=None, derandomize=True)
+    @settings(max_examples=300, deadline=None, derandomize=True)
     @given(st.lists(alphabet, max_size=30).map("".join))
     def check(text):
-        assert prefilter(text) == {t for t in toks if t in text}
+        assert prefilter(text) == chunks(text) == {t for t in toks if t in text}
 
     check()
 

@@ -209,3 +209,31 @@ def test_same_report_with_and_without_the_extension(tmp_path, monkeypatch):
         m.setattr(engine, "_speedups", None)
         slow = lint()
     assert fast == slow and len(fast) > 100
+
+
+@needs_c
+def test_token_matcher_finds_exactly_the_substrings():
+    """find_tokens(token_matcher(tokens), text) is {t for t in tokens if t in text}: tokens of one
+    character, tokens that overlap, share a prefix or contain one another, texts of every str
+    kind (a character past U+00FF or U+FFFF starts no token and ends a partial match)."""
+    from hypothesis import strategies as st
+
+    sp = astindex._speedups
+    with pytest.raises(ValueError):
+        sp.token_matcher(("ok", "é"))
+    with pytest.raises(ValueError):
+        sp.token_matcher(("ok", ""))
+    with pytest.raises(TypeError):
+        sp.find_tokens(sp.token_matcher(("a",)), b"a")
+    assert sp.find_tokens(sp.token_matcher(()), "anything") == set()
+
+    ascii_tokens = st.lists(st.text(alphabet="abAB_- .", min_size=1, max_size=4), max_size=12, unique=True)
+    texts = st.text(alphabet="abAB_- .\u00e9\u0100\U0001f600\n", max_size=40)
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(ascii_tokens, texts)
+    def check(tokens, text):
+        matcher = sp.token_matcher(tuple(tokens))
+        assert sp.find_tokens(matcher, text) == {t for t in tokens if t in text}
+
+    check()
