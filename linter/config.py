@@ -219,8 +219,17 @@ class Config:
         return any(sel == "ALL" or code.startswith(sel) for sel in self.ignored_for(path))
 
     def is_test_path(self, path: str) -> bool:
-        """Whether ``path`` (posix, relative to root) matches ``test-paths``."""
-        return self._test_matcher.matches_path(_norm_rel(path))
+        """Whether ``path`` (posix, relative to root) matches ``test-paths`` (remembered per path:
+        rules ask for every module, several times)."""
+        memo = self._test_path_memo
+        found = memo.get(path)
+        if found is None:
+            found = memo[path] = self._test_matcher.matches_path(_norm_rel(path))
+        return found
+
+    @cached_property
+    def _test_path_memo(self) -> dict[str, bool]:
+        return {}
 
     # -- options ----------------------------------------------------------------------------
 

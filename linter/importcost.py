@@ -169,6 +169,7 @@ class ImportCosts:
         self._relative: set[str] | None = None  # modules with a relative import
         self._loading: dict[str, list[tuple[Function, tuple[str, ...]]]] | None = None
         self._edges_by_node: dict[str, dict[int, list[ImportEdge]]] = {}
+        self._position: dict[int, int] | None = None
 
     # ------------------------------------------------------------------ imports
     def edges(self, path: str) -> list[ImportEdge]:
@@ -316,10 +317,10 @@ class ImportCosts:
             _CACHE[index] = self
 
     def closure(self, fn: Function) -> Closure | None:
-        for i, f in enumerate(self.functions):
-            if f is fn:
-                return self.closures().get(i)
-        return None
+        if self._position is None:  # the Function (by identity) -> its position in functions
+            self._position = {id(f): i for i, f in reversed(list(enumerate(self.functions)))}
+        i = self._position.get(id(fn))
+        return None if i is None else self.closures().get(i)
 
     def functions_loading(self, path: str) -> list[tuple[Function, tuple[str, ...]]]:
         """Functions whose import closure holds ``path``, with the chain that brings it in."""
