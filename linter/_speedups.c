@@ -13,7 +13,9 @@
  * of `func`; then its own children are visited the same way. Binding nodes (assignments, for
  * and with targets, comprehensions, walrus, except ... as) bind their names here as
  * ModuleModel._visit does, and an `if` that is not `if TYPE_CHECKING:` is an ordinary node. Names, constants and the field-less
- * leaves (contexts, operators) are not descended into.
+ * leaves (contexts, operators) are not descended into. Its methods visit_all, walk_only and
+ * visit_args are ModuleModel._visit_all, _walk_only and _visit_args (a definition's parameters
+ * and defaults).
  *
  * configure(child_fields_map, child_fields, ast_type) and configure_model(terminal, special,
  * no_children, call_type) hand over the tables of sls_lint.astindex and sls_lint.semantic once,
@@ -33,7 +35,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SPEEDUPS_API 6 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 7 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -47,7 +49,8 @@ static PyObject *g_binders;      /* dict: node type -> BIND_* kind (binding node
 static PyTypeObject *g_name, *g_tuple, *g_list, *g_starred, *g_attribute, *g_if;
 static PyObject *g_str_globals, *g_str_bindings, *g_str_targets, *g_str_target, *g_str_items, *g_str_optional_vars,
     *g_str_id, *g_str_elts, *g_str_value, *g_str_name, *g_str_test, *g_str_attr, *g_str_type_checking, *g_str_func,
-    *g_str_rule, *g_str_imports, *g_str_params, *g_str_kind, *g_str_parent, *g_str_qualname;
+    *g_str_rule, *g_str_imports, *g_str_params, *g_str_kind, *g_str_parent, *g_str_qualname,
+    *g_str_posonlyargs, *g_str_args, *g_str_vararg, *g_str_kwonlyargs, *g_str_kw_defaults, *g_str_kwarg, *g_str_defaults;
 
 /* what ModuleModel._visit does with a binding node before visiting its children */
 enum { BIND_TARGETS = 1, BIND_TARGET = 2, BIND_WITH = 3, BIND_NAMED = 4, BIND_EXCEPT = 5 };
@@ -561,7 +564,67 @@ WalkerObject_walk_only(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* ModuleModel._visit_args: the fields of `a` (an ast.arguments at depth) in field order, into the
+   walk at depth + 1; defaults analysed (their parent recorded) in the scope around the function,
+   parameters (and their annotations) only walked */
+static PyObject *
+WalkerObject_visit_args(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "visit_args(args, scope, func, prefix, in_tc, depth)");
+        return NULL;
+    }
+    Py_ssize_t depth = PyLong_AsSsize_t(args[5]);
+    if (depth == -1 && PyErr_Occurred())
+        return NULL;
+    Walker *w = &((WalkerObject *)self)->w;
+    PyObject *a = args[0], *scope = args[1], *func = args[2];
+    PyObject *calls;
+    if (calls_of(func, &calls) < 0)
+        return NULL;
+    PyObject *fields[7] = {g_str_posonlyargs, g_str_args, g_str_vararg, g_str_kwonlyargs, g_str_kw_defaults, g_str_kwarg, g_str_defaults};
+    PyObject *level = NULL; /* borrowed: levels[depth + 1], fetched on the first child */
+    int rc = 0;
+    for (int f = 0; f < 7 && rc == 0; f++) {
+        int analysed = fields[f] == g_str_kw_defaults || fields[f] == g_str_defaults;
+        PyObject *value = PyObject_GetAttr(a, fields[f]);
+        if (value == NULL) {
+            rc = -1;
+            break;
+        }
+        int is_list = PyList_Check(value);
+        Py_ssize_t n = is_list ? PyList_GET_SIZE(value) : 1;
+        for (Py_ssize_t j = 0; j < n && rc == 0; j++) {
+            PyObject *child = is_list ? PyList_GET_ITEM(value, j) : value;
+            if (child == Py_None)
+                continue;
+            if (level == NULL && (level = level_at(w->levels, depth + 1)) == NULL) {
+                rc = -1;
+                break;
+            }
+            Py_INCREF(child);
+            rc = PyList_Append(level, child);
+            if (rc == 0 && analysed) {
+                rc = PyDict_SetItem(w->parents, child, a);
+                if (rc == 0)
+                    rc = visit_node(w, child, scope, func, calls, args[3], args[4], depth + 1);
+            }
+            else if (rc == 0) {
+                rc = walk_only(w->levels, child, depth + 1);
+            }
+            Py_DECREF(child);
+        }
+        Py_DECREF(value);
+    }
+    Py_XDECREF(calls);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef WalkerObject_methods[] = {
+    {"visit_args", (PyCFunction)(void (*)(void))WalkerObject_visit_args, METH_FASTCALL,
+     "visit_args(args, scope, func, prefix, in_tc, depth): ModuleModel._visit_args"},
     {"visit_all", (PyCFunction)(void (*)(void))WalkerObject_visit_all, METH_FASTCALL,
      "visit_all(children, parent, level, scope, func, prefix, in_tc, depth): ModuleModel._visit_all"},
     {"walk_only", (PyCFunction)(void (*)(void))WalkerObject_walk_only, METH_FASTCALL,
@@ -1408,7 +1471,9 @@ PyInit__speedups(void)
         {&g_str_value, "value"}, {&g_str_name, "name"}, {&g_str_test, "test"}, {&g_str_attr, "attr"},
         {&g_str_type_checking, "TYPE_CHECKING"}, {&g_str_func, "func"}, {&g_str_rule, "rule"},
         {&g_str_imports, "imports"}, {&g_str_params, "params"}, {&g_str_kind, "kind"}, {&g_str_parent, "parent"},
-        {&g_str_qualname, "qualname"},
+        {&g_str_qualname, "qualname"}, {&g_str_posonlyargs, "posonlyargs"}, {&g_str_args, "args"},
+        {&g_str_vararg, "vararg"}, {&g_str_kwonlyargs, "kwonlyargs"}, {&g_str_kw_defaults, "kw_defaults"},
+        {&g_str_kwarg, "kwarg"}, {&g_str_defaults, "defaults"},
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         *strings[i].slot = PyUnicode_InternFromString(strings[i].text);

@@ -407,7 +407,7 @@ class Prefilter:
         self._matcher = _speedups.token_matcher(tuple(toks)) if _speedups is not None and all(t and t.isascii() for t in toks) else None
 
     def __call__(self, text: str) -> set[str]:
-        if self._matcher is not None:
+        if self._matcher is not None and _speedups is not None:
             return _speedups.find_tokens(self._matcher, text)
         if _speedups is not None:  # the chunk loop in C
             found = _speedups.chunk_tokens(text, self._memo, self.chunked, self.MAX_MEMO)

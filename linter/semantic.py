@@ -153,12 +153,14 @@ class ModuleModel:
             self._visit_block = walker
             self._visit_all = walker.visit_all
             self._walk_only = walker.walk_only
+            self._visit_args = walker.visit_args
         try:
             self._visit_block(self.tree, self.module_scope, None, "", False, 0)
         finally:
             self.__dict__.pop("_visit_block", None)  # the walker refers back to the model
             self.__dict__.pop("_visit_all", None)
             self.__dict__.pop("_walk_only", None)
+            self.__dict__.pop("_visit_args", None)
         if len(self._levels) > MAX_DEPTH:
             # the rules and the call graph recurse over expressions in Python: a deeper tree
             # would exhaust the interpreter's stack in one of them (where depends on the stack
