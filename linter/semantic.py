@@ -486,23 +486,27 @@ class ModuleModel:
         found = self.lookup(name, scope)
         if found is None:
             return None
-        s, _ = found
-        nodes = s.bindings.get(name, [])
-        values: list[ast.expr] = []
+        s = found[0]
+        nodes = s.bindings.get(name)
+        if not nodes:  # a parameter, an import, a global bound elsewhere (most receivers)
+            return None
+        real = None
+        count = 0
         for n in nodes:
-            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
-                values.append(n.value)
-            elif isinstance(n, ast.AnnAssign) and n.value is not None and isinstance(n.target, ast.Name):
-                values.append(n.value)
-            elif isinstance(n, ast.withitem):
-                values.append(n.context_expr)
+            t = n.__class__
+            if t is ast.Assign and len(n.targets) == 1 and n.targets[0].__class__ is ast.Name:
+                v = n.value
+            elif t is ast.AnnAssign and n.value is not None and n.target.__class__ is ast.Name:
+                v = n.value
+            elif t is ast.withitem:
+                v = n.context_expr
             else:
                 return None
-        # a module-level `x = None` placeholder plus one real assignment is the lazy-singleton shape
-        real = [v for v in values if not (isinstance(v, ast.Constant) and v.value is None)]
-        if len(real) == 1:
-            return real[0], s
-        return None
+            # a module-level `x = None` placeholder plus one real assignment is the lazy-singleton shape
+            if not (v.__class__ is ast.Constant and v.value is None):
+                count += 1
+                real = v
+        return (real, s) if count == 1 else None
 
     def instance_type(self, expr: ast.AST, scope: Scope | None = None, _depth: int = 0) -> str | None:
         """Qualified name of the constructor that produced ``expr`` when it can be known:
@@ -605,8 +609,11 @@ class ModuleModel:
         if s is None:
             return None
         info = self.functions[s.node]
-        args = info.node.args.posonlyargs + info.node.args.args
-        if info.class_name and args and args[0].arg == expr.id and expr.id not in s.bindings:
+        if not info.class_name:  # not a method (most functions): no parameter list to look at
+            return None
+        a = info.node.args
+        first = a.posonlyargs[0] if a.posonlyargs else a.args[0] if a.args else None
+        if first is not None and first.arg == expr.id and expr.id not in s.bindings:
             return info.class_name
         return None
 
