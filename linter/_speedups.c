@@ -35,7 +35,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SPEEDUPS_API 7 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 8 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -946,17 +946,21 @@ fail:
 
 /* ---------------------------------------------------------------- token matcher */
 
-/* token_matcher(tokens) -> matcher and find_tokens(matcher, text) -> set: the tokens of the
-   tuple that occur in `text` as substrings, exactly {t for t in tokens if t in text}, in one
-   pass over the text. Every token is a non-empty ASCII str (engine.Prefilter checks). A token
-   of one character is looked up by that character, a longer one by its first two (a bucket
-   per ASCII pair), then compared; a non-ASCII character of the text starts no token. */
+/* token_matcher(tokens, words=False) -> matcher and find_tokens(matcher, text) -> set: the
+   tokens of the tuple that occur in `text` as substrings, exactly {t for t in tokens if t in
+   text}, in one pass over the text; with `words`, those that occur as a word (a maximal run of
+   word characters: {t for t in tokens if t in re.findall(r"\w+", text)}). Every token is a
+   non-empty ASCII str (engine.Prefilter and importcost check). A token of one character is
+   looked up by that character, a longer one by its first two (a bucket per ASCII pair), then
+   compared; a non-ASCII character of the text starts no token. With `words`, each word of the
+   text is looked up whole in a hash table of the tokens instead. */
 
 #define TM_CAPSULE "sls_lint._speedups.token_matcher"
 #define TM_PAIRS (128 * 128)
 
 typedef struct {
     Py_ssize_t n;
+    int words;              /* find whole words (maximal runs of word characters) only */
     PyObject *tokens;       /* the tuple (owned): the found ones are returned from it */
     const char **chars;     /* each token's ASCII characters (the str objects' own data) */
     Py_ssize_t *lens;
@@ -964,7 +968,15 @@ typedef struct {
     uint32_t *idx1;
     uint32_t *start2;       /* longer tokens by their first two characters, the same way */
     uint32_t *idx2;
+    uint32_t *table;        /* words: open addressing by TM_HASH of the token, token + 1 (0: empty) */
+    size_t mask;
 } TokenMatcher;
+
+#define TM_HASH_START 2166136261u
+#define TM_HASH(h, ch) (((h) ^ (uint32_t)(ch)) * 16777619u) /* FNV-1a, one character at a time */
+/* a character of \w (the re module's word characters: str.isalnum() or _) */
+#define TM_WORD(ch) ((ch) < 128 ? tm_ascii_word[(ch)] : Py_UNICODE_ISALNUM(ch))
+static char tm_ascii_word[128];
 
 static void
 token_matcher_free(TokenMatcher *tm)
@@ -977,6 +989,7 @@ token_matcher_free(TokenMatcher *tm)
     PyMem_Free(tm->idx1);
     PyMem_Free(tm->start2);
     PyMem_Free(tm->idx2);
+    PyMem_Free(tm->table);
     PyMem_Free(tm);
 }
 
@@ -987,10 +1000,14 @@ token_matcher_destroy(PyObject *capsule)
 }
 
 static PyObject *
-token_matcher(PyObject *module, PyObject *tokens)
+token_matcher(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!PyTuple_Check(tokens)) {
-        PyErr_SetString(PyExc_TypeError, "token_matcher(tokens: tuple of str)");
+    PyObject *tokens = nargs >= 1 ? args[0] : NULL;
+    int words = 0;
+    if (nargs == 2 && (words = PyObject_IsTrue(args[1])) < 0)
+        return NULL;
+    if (nargs < 1 || nargs > 2 || !PyTuple_Check(tokens)) {
+        PyErr_SetString(PyExc_TypeError, "token_matcher(tokens: tuple of str, words: bool = False)");
         return NULL;
     }
     Py_ssize_t n = PyTuple_GET_SIZE(tokens);
@@ -1004,6 +1021,7 @@ token_matcher(PyObject *module, PyObject *tokens)
     Py_INCREF(tokens);
     tm->tokens = tokens;
     tm->n = n;
+    tm->words = words;
     tm->chars = PyMem_Calloc(n ? n : 1, sizeof(char *));
     tm->lens = PyMem_Calloc(n ? n : 1, sizeof(Py_ssize_t));
     tm->idx1 = PyMem_Calloc(n ? n : 1, sizeof(uint32_t));
@@ -1050,6 +1068,26 @@ token_matcher(PyObject *module, PyObject *tokens)
             tm->idx2[fill2[c[0] * 128 + c[1]]++] = (uint32_t)t;
     }
     PyMem_Free(fill2);
+    if (words) {
+        size_t size = 8;
+        while (size < 2 * (size_t)n)
+            size *= 2;
+        tm->mask = size - 1;
+        tm->table = PyMem_Calloc(size, sizeof(uint32_t));
+        if (tm->table == NULL) {
+            token_matcher_free(tm);
+            return PyErr_NoMemory();
+        }
+        for (Py_ssize_t t = 0; t < n; t++) {
+            uint32_t h = TM_HASH_START;
+            for (Py_ssize_t j = 0; j < tm->lens[t]; j++)
+                h = TM_HASH(h, (unsigned char)tm->chars[t][j]);
+            size_t at = h & tm->mask;
+            while (tm->table[at] != 0)
+                at = (at + 1) & tm->mask;
+            tm->table[at] = (uint32_t)t + 1;
+        }
+    }
     PyObject *capsule = PyCapsule_New(tm, TM_CAPSULE, token_matcher_destroy);
     if (capsule == NULL)
         token_matcher_free(tm);
@@ -1089,6 +1127,47 @@ token_matcher(PyObject *module, PyObject *tokens)
         }                                                                                    \
     }
 
+/* the words scan, for one str kind: each maximal run of word characters that is all ASCII is
+   looked up whole in the table */
+#define TM_SCAN_WORDS(TYPE)                                                                  \
+    {                                                                                        \
+        const TYPE *s = (const TYPE *)data;                                                  \
+        Py_ssize_t i = 0;                                                                    \
+        while (i < len && left > 0) {                                                        \
+            if (!TM_WORD(s[i])) {                                                            \
+                i++;                                                                         \
+                continue;                                                                    \
+            }                                                                                \
+            Py_ssize_t start = i;                                                            \
+            uint32_t h = TM_HASH_START;                                                      \
+            int ascii = 1;                                                                   \
+            for (; i < len && TM_WORD(s[i]); i++) {                                          \
+                if (s[i] >= 128)                                                             \
+                    ascii = 0;                                                               \
+                h = TM_HASH(h, s[i]);                                                        \
+            }                                                                                \
+            if (!ascii)                                                                      \
+                continue;                                                                    \
+            Py_ssize_t wl = i - start;                                                       \
+            for (size_t at = h & tm->mask; tm->table[at] != 0; at = (at + 1) & tm->mask) {  \
+                uint32_t t = tm->table[at] - 1;                                              \
+                if (tm->lens[t] != wl)                                                       \
+                    continue;                                                                \
+                const unsigned char *c = (const unsigned char *)tm->chars[t];                \
+                Py_ssize_t j = 0;                                                            \
+                while (j < wl && s[start + j] == c[j])                                       \
+                    j++;                                                                     \
+                if (j == wl) {                                                               \
+                    if (!found[t]) {                                                         \
+                        found[t] = 1;                                                        \
+                        left--;                                                              \
+                    }                                                                        \
+                    break;                                                                   \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+    }
+
 static PyObject *
 find_tokens(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1111,7 +1190,15 @@ find_tokens(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (found == NULL)
         return PyErr_NoMemory();
     Py_ssize_t left = tm->n;
-    if (kind == PyUnicode_1BYTE_KIND)
+    if (tm->words) {
+        if (kind == PyUnicode_1BYTE_KIND)
+            TM_SCAN_WORDS(Py_UCS1)
+        else if (kind == PyUnicode_2BYTE_KIND)
+            TM_SCAN_WORDS(Py_UCS2)
+        else
+            TM_SCAN_WORDS(Py_UCS4)
+    }
+    else if (kind == PyUnicode_1BYTE_KIND)
         TM_SCAN(Py_UCS1)
     else if (kind == PyUnicode_2BYTE_KIND)
         TM_SCAN(Py_UCS2)
@@ -1449,9 +1536,11 @@ static PyMethodDef methods[] = {
      "qualified_name(expr, scope, module_scope, module_name, functions, builtins, def_types): ModuleModel.qualified_name"},
     {"dispatch", (PyCFunction)(void (*)(void))dispatch, METH_FASTCALL,
      "dispatch(walk, table, by_name, call_name, call_rules, ctx): the engine's rule dispatch over one module"},
-    {"token_matcher", token_matcher, METH_O, "token_matcher(tokens: tuple of non-empty ASCII str) -> matcher for find_tokens"},
+    {"token_matcher", (PyCFunction)(void (*)(void))token_matcher, METH_FASTCALL,
+     "token_matcher(tokens: tuple of non-empty ASCII str, words=False) -> matcher for find_tokens"},
     {"find_tokens", (PyCFunction)(void (*)(void))find_tokens, METH_FASTCALL,
-     "find_tokens(matcher, text) -> set: the matcher's tokens that occur in text ({t for t in tokens if t in text})"},
+     "find_tokens(matcher, text) -> set: the matcher's tokens that occur in text ({t for t in tokens if t in text};"
+     " with words, {t for t in tokens if t in re.findall(r'\\w+', text)})"},
     {"chunk_tokens", (PyCFunction)(void (*)(void))chunk_tokens, METH_FASTCALL,
      "chunk_tokens(text, memo, tokens_or_function, max_memo) -> set: engine.Prefilter's chunk loop (and importcost's word index)"},
     {NULL, NULL, 0, NULL},
@@ -1480,6 +1569,8 @@ PyInit__speedups(void)
         if (*strings[i].slot == NULL)
             return NULL;
     }
+    for (int ch = 0; ch < 128; ch++)
+        tm_ascii_word[ch] = ch == '_' || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
     if (PyType_Ready(&WalkerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);

@@ -166,6 +166,38 @@ def test_prefilter_tokens_are_exactly_substring_checks():
     check()
 
 
+def test_word_index_with_and_without_the_extension(monkeypatch):
+    """importcost's word index (every module stem -> the modules whose text has it as a word):
+    the one-pass matcher of the extension and the chunk loop give the same index, for stems
+    that are no words (``my-module``), texts with non-ASCII word characters around a stem, and
+    the project's own sources."""
+    from hypothesis import given, settings, strategies as st
+
+    from sls_lint.callgraph import ProjectIndex
+
+    own = {str(p.relative_to(ROOT)): p.read_text("utf-8") for p in SOURCES[:60]}
+
+    def index_of(files, pure):
+        with monkeypatch.context() as m:
+            if pure:
+                m.setattr(importcost, "_speedups", None)
+            return importcost._build_word_index(ProjectIndex(list(files), lambda p: None, files.get))
+
+    base = {"pkg/db.py": "", "my-module.py": "", "a/__init__.py": "", "x/engine.py": "", "é/café.py": ""}
+    assert index_of(own, False) == index_of(own, True)
+    word = st.sampled_from(["db", "engine", "a", "my-module", "my", "module", "x", "_db", "db2", "é", "café"])
+    glue = st.sampled_from([" ", ".", "-", "é", "_", "\n", "(", "2", "\u0663"])
+
+    @settings(max_examples=200, deadline=None, derandomize=True)
+    @given(st.lists(st.lists(st.one_of(word, glue), max_size=12).map("".join), min_size=1, max_size=4), st.booleans())
+    def check(texts, ascii_only):
+        files = {p: "" for p in base if not ascii_only or p.isascii()}
+        files.update({f"t{i}.py": t for i, t in enumerate(texts)})
+        assert index_of(files, False) == index_of(files, True)
+
+    check()
+
+
 @pytest.mark.parametrize("lookups,adopted", [(0, False), (8, False), (8, True)], ids=["word-index", "substring", "adopted-word-index"])
 def test_reexported_parses_only_modules_that_can_name_the_target(lookups, adopted, monkeypatch):
     """importcost.reexported used to parse every module of the project (in every worker); it

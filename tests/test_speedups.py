@@ -237,3 +237,27 @@ def test_token_matcher_finds_exactly_the_substrings():
         assert sp.find_tokens(matcher, text) == {t for t in tokens if t in text}
 
     check()
+
+
+@needs_c
+def test_token_matcher_finds_exactly_the_words():
+    """With words=True, find_tokens gives the tokens that occur as words (maximal runs of the re
+    module's word characters, non-ASCII letters and digits included): what importcost's word
+    index used to find by splitting every text into words."""
+    import re
+
+    from hypothesis import strategies as st
+
+    sp = astindex._speedups
+    word_tokens = st.lists(st.text(alphabet="ab_1", min_size=1, max_size=4), max_size=12, unique=True)
+    texts = st.text(alphabet="ab_1 .-\u00e9\u0663\u0100\U0001f600\U0001d7d8\n", max_size=40)
+
+    @settings(max_examples=500, deadline=None, derandomize=True)
+    @given(word_tokens, texts)
+    def check(tokens, text):
+        matcher = sp.token_matcher(tuple(tokens), True)
+        assert sp.find_tokens(matcher, text) == {t for t in tokens if t in re.findall(r"\w+", text)}
+
+    check()
+    assert sp.find_tokens(sp.token_matcher(("db", "a"), True), "db\u00e9 a_ xdb a") == {"a"}
+    assert sp.find_tokens(sp.token_matcher(("db",), True), "import db") == {"db"}
