@@ -15,7 +15,9 @@
  * ModuleModel._visit does, and an `if` that is not `if TYPE_CHECKING:` is an ordinary node. Names, constants and the field-less
  * leaves (contexts, operators) are not descended into. Its methods visit_all, walk_only and
  * visit_args are ModuleModel._visit_all, _walk_only and _visit_args (a definition's parameters
- * and defaults).
+ * and defaults). Given the model's functions, by_qualname and scope_of_node tables and the Scope
+ * and FunctionInfo classes, it also does the FunctionDef branch of ModuleModel._visit
+ * (visit_function).
  *
  * configure(child_fields_map, child_fields, ast_type) and configure_model(terminal, special,
  * no_children, call_type) hand over the tables of sls_lint.astindex and sls_lint.semantic once,
@@ -35,7 +37,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SPEEDUPS_API 8 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 9 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -46,11 +48,12 @@ static PyTypeObject *g_call;     /* ast.Call */
 static PyTypeObject *g_ast;      /* ast.AST */
 static PyObject *g_str_calls;    /* "calls" */
 static PyObject *g_binders;      /* dict: node type -> BIND_* kind (binding nodes handled here) */
-static PyTypeObject *g_name, *g_tuple, *g_list, *g_starred, *g_attribute, *g_if;
+static PyTypeObject *g_name, *g_tuple, *g_list, *g_starred, *g_attribute, *g_if, *g_function_def, *g_async_function_def;
 static PyObject *g_str_globals, *g_str_bindings, *g_str_targets, *g_str_target, *g_str_items, *g_str_optional_vars,
     *g_str_id, *g_str_elts, *g_str_value, *g_str_name, *g_str_test, *g_str_attr, *g_str_type_checking, *g_str_func,
     *g_str_rule, *g_str_imports, *g_str_params, *g_str_kind, *g_str_parent, *g_str_qualname,
-    *g_str_posonlyargs, *g_str_args, *g_str_vararg, *g_str_kwonlyargs, *g_str_kw_defaults, *g_str_kwarg, *g_str_defaults;
+    *g_str_posonlyargs, *g_str_args, *g_str_vararg, *g_str_kwonlyargs, *g_str_kw_defaults, *g_str_kwarg, *g_str_defaults,
+    *g_str_returns, *g_str_body, *g_str_decorator_list, *g_str_arg, *g_str_function, *g_str_dot, *g_kw_is_async;
 
 /* what ModuleModel._visit does with a binding node before visiting its children */
 enum { BIND_TARGETS = 1, BIND_TARGET = 2, BIND_WITH = 3, BIND_NAMED = 4, BIND_EXCEPT = 5 };
@@ -87,6 +90,12 @@ typedef struct { /* what the loops need (a WalkerObject holds the references) */
     PyObject *levels;       /* list of lists, one per depth */
     PyObject *call_scopes;  /* dict Call -> scope */
     PyObject *module_scope; /* the model's module Scope (names declared global bind there) */
+    /* for definitions (all NULL: they go to `visit` like the other special nodes) */
+    PyObject *functions;    /* dict FunctionDef -> FunctionInfo */
+    PyObject *by_qualname;  /* dict qualname -> the first FunctionInfo */
+    PyObject *scope_of_node;/* dict scope-creating node -> Scope */
+    PyObject *scope_type;   /* semantic.Scope */
+    PyObject *info_type;    /* semantic.FunctionInfo */
 } Walker;
 
 static PyObject *
@@ -284,6 +293,9 @@ is_type_checking_if(PyObject *node)
     return r;
 }
 
+static int visit_function(Walker *w, PyObject *node, PyObject *scope, PyObject *func, PyObject *calls,
+                          PyObject *prefix, PyObject *in_tc, Py_ssize_t depth);
+
 /* ModuleModel._visit: a node already in the walk, with its parent set */
 static int
 visit_node(Walker *w, PyObject *child, PyObject *scope, PyObject *func, PyObject *calls, PyObject *prefix,
@@ -298,7 +310,8 @@ visit_node(Walker *w, PyObject *child, PyObject *scope, PyObject *func, PyObject
         return -1;
     if (r) {
         /* binding nodes and an If that is not `if TYPE_CHECKING:` are handled here; the
-           rest (definitions, imports, global/nonlocal, TYPE_CHECKING blocks) in Python */
+           rest in Python (classes, lambdas, imports, global/nonlocal, TYPE_CHECKING blocks),
+           but for function definitions, here too when the Walker has the model's tables */
         PyObject *kind = PyDict_GetItemWithError(g_binders, (PyObject *)t); /* borrowed */
         if (kind == NULL && PyErr_Occurred())
             return -1;
@@ -314,6 +327,14 @@ visit_node(Walker *w, PyObject *child, PyObject *scope, PyObject *func, PyObject
                 return -1;
             goto children;
         }
+    }
+    if (r && (t == g_function_def || t == g_async_function_def) && w->info_type != NULL) {
+        /* one recursion unit, as the Python frame of _visit this replaces */
+        if (Py_EnterRecursiveCall(" while building the semantic model"))
+            return -1;
+        r = visit_function(w, child, scope, func, calls, prefix, in_tc, depth);
+        Py_LeaveRecursiveCall();
+        return r;
     }
     if (r) {
         PyObject *depth_obj = PyLong_FromSsize_t(depth);
@@ -470,6 +491,24 @@ WalkerObject_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, Py
 }
 
 /* ModuleModel._visit_all: children (a list) of parent, all at depth, into the walk's level */
+static int
+visit_all(Walker *w, PyObject *children, PyObject *parent, PyObject *level, PyObject *scope, PyObject *func,
+          PyObject *calls, PyObject *prefix, PyObject *in_tc, Py_ssize_t depth)
+{
+    int rc = 0;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(children) && rc == 0; j++) {
+        PyObject *child = PyList_GET_ITEM(children, j);
+        Py_INCREF(child);
+        rc = PyDict_SetItem(w->parents, child, parent);
+        if (rc == 0)
+            rc = PyList_Append(level, child);
+        if (rc == 0)
+            rc = visit_node(w, child, scope, func, calls, prefix, in_tc, depth);
+        Py_DECREF(child);
+    }
+    return rc;
+}
+
 static PyObject *
 WalkerObject_visit_all(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -481,22 +520,10 @@ WalkerObject_visit_all(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t depth = PyLong_AsSsize_t(args[7]);
     if (depth == -1 && PyErr_Occurred())
         return NULL;
-    Walker *w = &o->w;
-    PyObject *children = args[0], *parent = args[1], *level = args[2], *scope = args[3], *func = args[4];
     PyObject *calls;
-    if (calls_of(func, &calls) < 0)
+    if (calls_of(args[4], &calls) < 0)
         return NULL;
-    int rc = 0;
-    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(children) && rc == 0; j++) {
-        PyObject *child = PyList_GET_ITEM(children, j);
-        Py_INCREF(child);
-        rc = PyDict_SetItem(w->parents, child, parent);
-        if (rc == 0)
-            rc = PyList_Append(level, child);
-        if (rc == 0)
-            rc = visit_node(w, child, scope, func, calls, args[5], args[6], depth);
-        Py_DECREF(child);
-    }
+    int rc = visit_all(&o->w, args[0], args[1], args[2], args[3], args[4], calls, args[5], args[6], depth);
     Py_XDECREF(calls);
     if (rc < 0)
         return NULL;
@@ -567,21 +594,10 @@ WalkerObject_walk_only(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 /* ModuleModel._visit_args: the fields of `a` (an ast.arguments at depth) in field order, into the
    walk at depth + 1; defaults analysed (their parent recorded) in the scope around the function,
    parameters (and their annotations) only walked */
-static PyObject *
-WalkerObject_visit_args(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static int
+visit_args(Walker *w, PyObject *a, PyObject *scope, PyObject *func, PyObject *calls, PyObject *prefix, PyObject *in_tc,
+           Py_ssize_t depth)
 {
-    if (nargs != 6) {
-        PyErr_SetString(PyExc_TypeError, "visit_args(args, scope, func, prefix, in_tc, depth)");
-        return NULL;
-    }
-    Py_ssize_t depth = PyLong_AsSsize_t(args[5]);
-    if (depth == -1 && PyErr_Occurred())
-        return NULL;
-    Walker *w = &((WalkerObject *)self)->w;
-    PyObject *a = args[0], *scope = args[1], *func = args[2];
-    PyObject *calls;
-    if (calls_of(func, &calls) < 0)
-        return NULL;
     PyObject *fields[7] = {g_str_posonlyargs, g_str_args, g_str_vararg, g_str_kwonlyargs, g_str_kw_defaults, g_str_kwarg, g_str_defaults};
     PyObject *level = NULL; /* borrowed: levels[depth + 1], fetched on the first child */
     int rc = 0;
@@ -607,7 +623,7 @@ WalkerObject_visit_args(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             if (rc == 0 && analysed) {
                 rc = PyDict_SetItem(w->parents, child, a);
                 if (rc == 0)
-                    rc = visit_node(w, child, scope, func, calls, args[3], args[4], depth + 1);
+                    rc = visit_node(w, child, scope, func, calls, prefix, in_tc, depth + 1);
             }
             else if (rc == 0) {
                 rc = walk_only(w->levels, child, depth + 1);
@@ -616,10 +632,173 @@ WalkerObject_visit_args(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         Py_DECREF(value);
     }
+    return rc;
+}
+
+static PyObject *
+WalkerObject_visit_args(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "visit_args(args, scope, func, prefix, in_tc, depth)");
+        return NULL;
+    }
+    Py_ssize_t depth = PyLong_AsSsize_t(args[5]);
+    if (depth == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *calls;
+    if (calls_of(args[2], &calls) < 0)
+        return NULL;
+    int rc = visit_args(&((WalkerObject *)self)->w, args[0], args[1], args[2], calls, args[3], args[4], depth);
     Py_XDECREF(calls);
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
+}
+
+/* the FunctionDef / AsyncFunctionDef branch of ModuleModel._visit (node at depth): parameters
+   and defaults, the name bound in `scope`, a Scope and a FunctionInfo for the function, its
+   body in that scope, then the decorators (whose calls move in front of those made since
+   `mark` in the enclosing function's list: Python evaluates them first), then the return
+   annotation walked */
+static int
+add_params(PyObject *params, PyObject *arguments)
+{
+    PyObject *lists[3] = {g_str_posonlyargs, g_str_args, g_str_kwonlyargs};
+    for (int f = 0; f < 3; f++) {
+        PyObject *items = PyObject_GetAttr(arguments, lists[f]);
+        if (items == NULL)
+            return -1;
+        int rc = 0;
+        Py_ssize_t n = PyObject_Length(items);
+        if (n < 0)
+            rc = -1;
+        for (Py_ssize_t i = 0; i < n && rc == 0; i++) {
+            PyObject *arg = PySequence_GetItem(items, i);
+            PyObject *name = arg == NULL ? NULL : PyObject_GetAttr(arg, g_str_arg);
+            rc = name == NULL ? -1 : PySet_Add(params, name);
+            Py_XDECREF(name);
+            Py_XDECREF(arg);
+        }
+        Py_DECREF(items);
+        if (rc < 0)
+            return -1;
+    }
+    PyObject *singles[2] = {g_str_vararg, g_str_kwarg};
+    for (int f = 0; f < 2; f++) {
+        PyObject *arg = PyObject_GetAttr(arguments, singles[f]);
+        if (arg == NULL)
+            return -1;
+        int truthy = PyObject_IsTrue(arg);
+        int rc = truthy;
+        if (truthy > 0) {
+            PyObject *name = PyObject_GetAttr(arg, g_str_arg);
+            rc = name == NULL ? -1 : PySet_Add(params, name);
+            Py_XDECREF(name);
+        }
+        Py_DECREF(arg);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+visit_function(Walker *w, PyObject *node, PyObject *scope, PyObject *func, PyObject *calls, PyObject *prefix,
+               PyObject *in_tc, Py_ssize_t depth)
+{
+    Py_ssize_t below = depth + 1;
+    int rc = -1;
+    PyObject *arguments = NULL, *returns = NULL, *name = NULL, *fscope = NULL, *params = NULL, *qualname = NULL,
+             *kind = NULL, *class_name = NULL, *no_calls = NULL, *decorators = NULL, *decorator_nodes = NULL,
+             *info = NULL, *body = NULL, *inner_prefix = NULL, *inner_calls = NULL;
+    PyObject *level = level_at(w->levels, below); /* borrowed */
+    if (level == NULL)
+        return -1;
+    if ((arguments = PyObject_GetAttr(node, g_str_args)) == NULL || PyList_Append(level, arguments) < 0)
+        goto done;
+    Py_ssize_t mark = calls != NULL ? PyList_GET_SIZE(calls) : 0;
+    if (visit_args(w, arguments, scope, func, calls, prefix, in_tc, below) < 0)
+        goto done;
+    if ((returns = PyObject_GetAttr(node, g_str_returns)) == NULL)
+        goto done;
+    if (returns != Py_None && PyDict_SetItem(w->parents, returns, node) < 0)
+        goto done;
+    if ((name = PyObject_GetAttr(node, g_str_name)) == NULL || bind(w, scope, name, node) < 0)
+        goto done;
+    PyObject *scope_args[3] = {node, scope, g_str_function};
+    if ((fscope = PyObject_Vectorcall(w->scope_type, scope_args, 3, NULL)) == NULL)
+        goto done;
+    if (PyDict_SetItem(w->scope_of_node, node, fscope) < 0)
+        goto done;
+    if ((params = PyObject_GetAttr(fscope, g_str_params)) == NULL || add_params(params, arguments) < 0)
+        goto done;
+    if ((qualname = PyUnicode_Concat(prefix, name)) == NULL || (kind = PyObject_GetAttr(scope, g_str_kind)) == NULL)
+        goto done;
+    int in_class = PyUnicode_Check(kind) && PyUnicode_CompareWithASCIIString(kind, "class") == 0;
+    if (in_class) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(prefix);
+        class_name = PyUnicode_Substring(prefix, 0, n > 0 ? n - 1 : 0); /* prefix[:-1] */
+    }
+    else {
+        class_name = Py_None;
+        Py_INCREF(class_name);
+    }
+    if (class_name == NULL || (no_calls = PyList_New(0)) == NULL)
+        goto done;
+    if ((decorators = PyObject_GetAttr(node, g_str_decorator_list)) == NULL || (decorator_nodes = PySequence_List(decorators)) == NULL)
+        goto done;
+    PyObject *info_args[7] = {node, qualname, fscope, class_name, no_calls, decorator_nodes,
+                              Py_TYPE(node) == g_async_function_def ? Py_True : Py_False};
+    if ((info = PyObject_Vectorcall(w->info_type, info_args, 6, g_kw_is_async)) == NULL)
+        goto done;
+    if (PyDict_SetItem(w->functions, node, info) < 0 || PyDict_SetDefault(w->by_qualname, qualname, info) == NULL)
+        goto done;
+    if ((body = PyObject_GetAttr(node, g_str_body)) == NULL || (inner_prefix = PyUnicode_Concat(qualname, g_str_dot)) == NULL)
+        goto done;
+    if (!PyList_Check(body) || !PyList_Check(decorators)) {
+        PyErr_SetString(PyExc_TypeError, "a definition's body and decorator_list must be lists");
+        goto done;
+    }
+    if (calls_of(info, &inner_calls) < 0)
+        goto done;
+    if (visit_all(w, body, node, level, fscope, info, inner_calls, inner_prefix, Py_False, below) < 0)
+        goto done;
+    /* ModuleModel._decorators */
+    Py_ssize_t start = calls != NULL ? PyList_GET_SIZE(calls) : 0;
+    if (visit_all(w, decorators, node, level, scope, func, calls, prefix, in_tc, below) < 0)
+        goto done;
+    if (calls != NULL && PyList_GET_SIZE(calls) > start && start > mark) {
+        /* calls[mark:] = calls[start:] + calls[mark:start] */
+        PyObject *moved = PyList_GetSlice(calls, start, PyList_GET_SIZE(calls));
+        PyObject *kept = PyList_GetSlice(calls, mark, start);
+        PyObject *both = moved && kept ? PySequence_Concat(moved, kept) : NULL;
+        int set = both != NULL ? PyList_SetSlice(calls, mark, PyList_GET_SIZE(calls), both) : -1;
+        Py_XDECREF(moved);
+        Py_XDECREF(kept);
+        Py_XDECREF(both);
+        if (set < 0)
+            goto done;
+    }
+    if (returns != Py_None && (PyList_Append(level, returns) < 0 || walk_only(w->levels, returns, below) < 0))
+        goto done;
+    rc = 0;
+done:
+    Py_XDECREF(arguments);
+    Py_XDECREF(returns);
+    Py_XDECREF(name);
+    Py_XDECREF(fscope);
+    Py_XDECREF(params);
+    Py_XDECREF(qualname);
+    Py_XDECREF(kind);
+    Py_XDECREF(class_name);
+    Py_XDECREF(no_calls);
+    Py_XDECREF(decorators);
+    Py_XDECREF(decorator_nodes);
+    Py_XDECREF(info);
+    Py_XDECREF(body);
+    Py_XDECREF(inner_prefix);
+    Py_XDECREF(inner_calls);
+    return rc;
 }
 
 static PyMethodDef WalkerObject_methods[] = {
@@ -636,9 +815,15 @@ static PyObject *
 WalkerObject_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     PyObject *visit, *parents, *levels, *call_scopes, *module_scope;
-    if (!PyArg_ParseTuple(args, "OO!O!O!O:Walker", &visit, &PyDict_Type, &parents, &PyList_Type, &levels,
-                          &PyDict_Type, &call_scopes, &module_scope))
+    PyObject *functions = NULL, *by_qualname = NULL, *scope_of_node = NULL, *scope_type = NULL, *info_type = NULL;
+    if (!PyArg_ParseTuple(args, "OO!O!O!O|O!O!O!OO:Walker", &visit, &PyDict_Type, &parents, &PyList_Type, &levels,
+                          &PyDict_Type, &call_scopes, &module_scope, &PyDict_Type, &functions, &PyDict_Type, &by_qualname,
+                          &PyDict_Type, &scope_of_node, &scope_type, &info_type))
         return NULL;
+    if (info_type != NULL && (g_function_def == NULL || g_async_function_def == NULL)) {
+        PyErr_SetString(PyExc_RuntimeError, "sls_lint._speedups: configure_model() was not given the definition types");
+        return NULL;
+    }
     if (g_fields_map == NULL || g_special == NULL || g_binders == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "sls_lint._speedups: configure() and configure_model() were not called");
         return NULL;
@@ -657,6 +842,18 @@ WalkerObject_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     o->w.call_scopes = call_scopes;
     Py_INCREF(module_scope);
     o->w.module_scope = module_scope;
+    if (info_type != NULL) { /* all five given (the format makes the last ones optional together) */
+        Py_INCREF(functions);
+        o->w.functions = functions;
+        Py_INCREF(by_qualname);
+        o->w.by_qualname = by_qualname;
+        Py_INCREF(scope_of_node);
+        o->w.scope_of_node = scope_of_node;
+        Py_INCREF(scope_type);
+        o->w.scope_type = scope_type;
+        Py_INCREF(info_type);
+        o->w.info_type = info_type;
+    }
     return (PyObject *)o;
 }
 
@@ -668,6 +865,11 @@ WalkerObject_traverse(WalkerObject *o, visitproc visit, void *arg)
     Py_VISIT(o->w.levels);
     Py_VISIT(o->w.call_scopes);
     Py_VISIT(o->w.module_scope);
+    Py_VISIT(o->w.functions);
+    Py_VISIT(o->w.by_qualname);
+    Py_VISIT(o->w.scope_of_node);
+    Py_VISIT(o->w.scope_type);
+    Py_VISIT(o->w.info_type);
     return 0;
 }
 
@@ -679,6 +881,11 @@ WalkerObject_clear(WalkerObject *o)
     Py_CLEAR(o->w.levels);
     Py_CLEAR(o->w.call_scopes);
     Py_CLEAR(o->w.module_scope);
+    Py_CLEAR(o->w.functions);
+    Py_CLEAR(o->w.by_qualname);
+    Py_CLEAR(o->w.scope_of_node);
+    Py_CLEAR(o->w.scope_type);
+    Py_CLEAR(o->w.info_type);
     return 0;
 }
 
@@ -728,10 +935,11 @@ configure_model(PyObject *module, PyObject *args)
                           &PyFrozenSet_Type, &no_children, &PyType_Type, &call_type, &PyDict_Type, &binders,
                           &PyTuple_Type, &types))
         return NULL;
-    PyTypeObject *name, *tuple, *list, *starred, *attribute, *if_;
-    if (!PyArg_ParseTuple(types, "O!O!O!O!O!O!:configure_model types (Name, Tuple, List, Starred, Attribute, If)",
+    PyTypeObject *name, *tuple, *list, *starred, *attribute, *if_, *function_def, *async_function_def;
+    if (!PyArg_ParseTuple(types, "O!O!O!O!O!O!O!O!:configure_model types (Name, Tuple, List, Starred, Attribute, If, FunctionDef, AsyncFunctionDef)",
                           &PyType_Type, &name, &PyType_Type, &tuple, &PyType_Type, &list, &PyType_Type, &starred,
-                          &PyType_Type, &attribute, &PyType_Type, &if_))
+                          &PyType_Type, &attribute, &PyType_Type, &if_, &PyType_Type, &function_def, &PyType_Type,
+                          &async_function_def))
         return NULL;
     Py_INCREF(terminal);
     Py_XSETREF(g_terminal, terminal);
@@ -743,9 +951,9 @@ configure_model(PyObject *module, PyObject *args)
     Py_XSETREF(g_call, (PyTypeObject *)call_type);
     Py_INCREF(binders);
     Py_XSETREF(g_binders, binders);
-    PyTypeObject **slots[] = {&g_name, &g_tuple, &g_list, &g_starred, &g_attribute, &g_if};
-    PyTypeObject *given[] = {name, tuple, list, starred, attribute, if_};
-    for (int i = 0; i < 6; i++) {
+    PyTypeObject **slots[] = {&g_name, &g_tuple, &g_list, &g_starred, &g_attribute, &g_if, &g_function_def, &g_async_function_def};
+    PyTypeObject *given[] = {name, tuple, list, starred, attribute, if_, function_def, async_function_def};
+    for (int i = 0; i < 8; i++) {
         Py_INCREF(given[i]);
         Py_XSETREF(*slots[i], given[i]);
     }
@@ -1562,13 +1770,17 @@ PyInit__speedups(void)
         {&g_str_imports, "imports"}, {&g_str_params, "params"}, {&g_str_kind, "kind"}, {&g_str_parent, "parent"},
         {&g_str_qualname, "qualname"}, {&g_str_posonlyargs, "posonlyargs"}, {&g_str_args, "args"},
         {&g_str_vararg, "vararg"}, {&g_str_kwonlyargs, "kwonlyargs"}, {&g_str_kw_defaults, "kw_defaults"},
-        {&g_str_kwarg, "kwarg"}, {&g_str_defaults, "defaults"},
+        {&g_str_kwarg, "kwarg"}, {&g_str_defaults, "defaults"}, {&g_str_returns, "returns"}, {&g_str_body, "body"},
+        {&g_str_decorator_list, "decorator_list"}, {&g_str_arg, "arg"}, {&g_str_function, "function"}, {&g_str_dot, "."},
     };
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
         *strings[i].slot = PyUnicode_InternFromString(strings[i].text);
         if (*strings[i].slot == NULL)
             return NULL;
     }
+    g_kw_is_async = Py_BuildValue("(s)", "is_async");
+    if (g_kw_is_async == NULL)
+        return NULL;
     for (int ch = 0; ch < 128; ch++)
         tm_ascii_word[ch] = ch == '_' || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
     if (PyType_Ready(&WalkerType) < 0)

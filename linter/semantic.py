@@ -47,7 +47,8 @@ if _speedups is not None:
         ast.With: 3, ast.AsyncWith: 3, ast.NamedExpr: 4, ast.ExceptHandler: 5,
     }
     _speedups.configure_model(
-        _TERMINAL, _SPECIAL_NODES, _NO_CHILDREN, ast.Call, _BINDERS, (ast.Name, ast.Tuple, ast.List, ast.Starred, ast.Attribute, ast.If)
+        _TERMINAL, _SPECIAL_NODES, _NO_CHILDREN, ast.Call, _BINDERS,
+        (ast.Name, ast.Tuple, ast.List, ast.Starred, ast.Attribute, ast.If, ast.FunctionDef, ast.AsyncFunctionDef),
     )
     _Walker = _speedups.Walker
 
@@ -149,7 +150,9 @@ class ModuleModel:
         # walk (astindex.walk_list), built here instead of by a second traversal
         self._levels: list[list[ast.AST]] = [[self.tree]]
         if _Walker is not None:  # the C loops; instance attributes hide the methods while building
-            walker = _Walker(self._visit, self.parents, self._levels, self._call_scopes, self.module_scope)
+            # definitions too (the FunctionDef branch of _visit), given what they fill in
+            walker = _Walker(self._visit, self.parents, self._levels, self._call_scopes, self.module_scope,
+                             self.functions, self.by_qualname, self.scope_of_node, Scope, FunctionInfo)
             self._visit_block = walker
             self._visit_all = walker.visit_all
             self._walk_only = walker.walk_only

@@ -163,6 +163,10 @@ def test_same_model_for_every_example_fixture_and_rule_case(monkeypatch):
     # the shapes the C loop hands back to Python, nested in the ones it keeps
     "import typing\nif typing.TYPE_CHECKING:\n    import boto3\n",
     "@functools.cache\n@deco(x())\ndef f(a=g(), *, b=h(), **k) -> r():\n    lambda q=i(): j(q)\n",
+    # nested definitions: decorator calls go in front of the default calls in the enclosing list
+    "def outer(p=a()):\n    @deco(first())\n    @plain\n    def inner(a=second(), /, b=2, *c, d=third(), **k) -> ret():\n        inside()\n"
+    "    @d2(fourth())\n    async def ainner(x=fifth()):\n        pass\n    class K:\n        @d3(sixth())\n"
+    "        def m(self, y=seventh()):\n            return self.z()\n    return inner\n",
     "class C(Base, metaclass=M(k())):\n    x = y()\n    def m(self):\n        return self.c(z())\n",
     "def f():\n    global G\n    G = 1\n    def g():\n        nonlocal x\n    [w for v in s() if (w := v())]\n",
     "try:\n    pass\nexcept (A, B()) as e:\n    e()\nwith a() as (b, c), d():\n    for i, j in k(): pass\n",
