@@ -100,7 +100,10 @@ def test_segment_is_get_source_segment(model, monkeypatch):
 
 def test_splitlines_like_ast():
     for text in ("", "a", "a\n", "a\r\nb\rc\nd", "\r\r\n\n", "x\x0cy\x0bz\x1c\u2028w\n", "tail\r"):
-        assert importcost._splitlines_no_ff(text) == ast._splitlines_no_ff(text)  # type: ignore[attr-defined]
+        theirs = ast._splitlines_no_ff(text)  # type: ignore[attr-defined]
+        if theirs and theirs[-1] == "":  # Python 3.13 ends the list with an empty line; no segment reads it
+            theirs = theirs[:-1]
+        assert importcost._splitlines_no_ff(text) == theirs
 
 
 @pytest.mark.parametrize("fmt", secrets.FORMATS, ids=lambda f: f.pattern.pattern[:40])
