@@ -532,7 +532,7 @@ def _splitlines_no_ff(source: str) -> list[str]:
 
 _WORD = re.compile(r"\w+")
 _WORDS = _WORD.findall
-_SUBSTRING_LOOKUPS = 8  # module names looked up by substring before the word index is built
+_SUBSTRING_LOOKUPS = 2  # module names looked up by substring before the word index (one pass per text) is built
 _RELATIVE_IMPORT = re.compile(r"from[\s\\]+\.")  # a superset (also `xfrom .`, strings, comments); no \b: the literal prefix makes the search fast
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from .astindex import nodes_of
+from .astindex import _speedups, nodes_of
 
 # The rules that may see the same secret, most specific first.
 PRECEDENCE = ("SLS405", "SLS404", "SLS401", "SLS403", "SLS402")
@@ -165,6 +165,19 @@ _FORMAT_HINT = re.compile(
     r"AKIA|ASIA|ABIA|ACCA|A3T|ABSK|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com|[sr]k_|AIza|sk-|SG\.|SK|npm_|pypi-|hf_|dapi"
     r"|PRIVATE KEY|eyJ"
 )
+# the same literals spelled out, for the extension's one-pass search (a test keeps both equal)
+_HINT_LITERALS = (
+    "AKIA", "ASIA", "ABIA", "ACCA", "A3T", "ABSK", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "xapp-",
+    "hooks.slack.com", "sk_", "rk_", "AIza", "sk-", "SG.", "SK", "npm_", "pypi-", "hf_", "dapi", "PRIVATE KEY", "eyJ",
+)
+_HINT_MATCHER = _speedups.token_matcher(_HINT_LITERALS) if _speedups is not None else None
+
+
+def has_format_hint(text: str) -> bool:
+    """Whether ``text`` holds one of ``_FORMAT_HINT``'s literals (``_FORMAT_HINT.search``)."""
+    if _HINT_MATCHER is not None and _speedups is not None:
+        return bool(_speedups.find_tokens(_HINT_MATCHER, text))
+    return _FORMAT_HINT.search(text) is not None
 
 # Documentation keys that are published on purpose (AWS, Stripe, jwt.io examples).
 DOC_EXAMPLES = frozenset(
@@ -205,7 +218,7 @@ def _allowed(secret: str, random_part: str) -> bool:
 def find_formats(text: str) -> list[Found]:
     """Known credential formats in ``text`` (entropy-checked, allow-listed)."""
     out: list[Found] = []
-    if len(text) < 16 or not _FORMAT_HINT.search(text):
+    if len(text) < 16 or not has_format_hint(text):
         return out
     for fmt in FORMATS:
         for m in fmt.pattern.finditer(text):
@@ -251,7 +264,9 @@ URL_SCHEME_ENV = {
 def url_passwords(text: str) -> list[Found]:
     """Inline passwords in URLs (``postgres://user:pass@host/db``); placeholders, templates and
     local development hosts are not secrets."""
-    out = []
+    out: list[Found] = []
+    if "://" not in text or "@" not in text:  # both in every match: most texts skip the search
+        return out
     for m in _URL_PASSWORD.finditer(text):
         scheme, user, password, host = m.group(1).lower(), m.group(2), m.group(3), m.group(4)
         if "$" in password or "%(" in password or is_placeholder(password) or password.lower() in ("pass", "pw", "passw0rd", user.lower() if user and host and _LOCAL_HOSTS.match(host) else "\x00"):

@@ -126,8 +126,35 @@ def test_find_formats_same_with_and_without_hint(monkeypatch):
     samples = [s for p in SOURCES for s in re.findall(r"[\"']([^\"'\n]{16,})[\"']", p.read_text("utf-8"))]
     samples += ["AKIA" + "Z3MHQWERTYUIOP2K", "ghp_" + "aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5", "x" * 40, "sk-" + "a" * 30]
     got = [secrets.find_formats(s) for s in samples]
-    monkeypatch.setattr(secrets, "_FORMAT_HINT", re.compile(""))
+    monkeypatch.setattr(secrets, "has_format_hint", lambda text: True)
     assert got == [secrets.find_formats(s) for s in samples]
+
+
+def test_format_hint_literals_are_the_regex():
+    """has_format_hint (the extension's one-pass search over _HINT_LITERALS) answers exactly as
+    _FORMAT_HINT.search, with and without the extension."""
+    from hypothesis import given, settings, strategies as st
+
+    piece = st.one_of(st.sampled_from(list(secrets._HINT_LITERALS) + ["gh_", "ghx_", "k_", "hooks", "slack.com", "PRIVATE", "KEY", "S", "K"]),
+                      st.text(alphabet="aAkKsS_-. ghpxé\u0100", max_size=3))
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(st.lists(piece, max_size=6).map("".join))
+    def check(text):
+        want = secrets._FORMAT_HINT.search(text) is not None
+        assert secrets.has_format_hint(text) == want
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(secrets, "_speedups", None)
+            assert secrets.has_format_hint(text) == want
+
+    check()
+    # the literals are exactly the regex's alternatives, character classes spelled out
+    spelled = set()
+    for alt in secrets._FORMAT_HINT.pattern.split("|"):
+        head, _, rest = alt.partition("[")
+        choices, _, tail = rest.partition("]")
+        spelled.update((head + c + tail).replace("\\", "") for c in choices) if rest else spelled.add(alt.replace("\\", ""))
+    assert spelled == set(secrets._HINT_LITERALS)
 
 
 def test_prefilter_tokens_are_exactly_substring_checks():
