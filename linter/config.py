@@ -207,12 +207,20 @@ class Config:
         any depth, with one they are anchored at the root; a matching folder covers everything
         below it. ``"ALL"`` in the result means every code.
         """
-        path = _norm_rel(path)
-        out: set[str] = set()
-        for matcher, codes in self._per_file_matchers:
-            if matcher.matches_path(path):
-                out |= codes
-        return frozenset(out)
+        memo = self._ignored_memo  # asked for every finding and every secret literal of a file
+        found = memo.get(path)
+        if found is None:
+            rel = _norm_rel(path)
+            out: set[str] = set()
+            for matcher, codes in self._per_file_matchers:
+                if matcher.matches_path(rel):
+                    out |= codes
+            found = memo[path] = frozenset(out)
+        return found
+
+    @cached_property
+    def _ignored_memo(self) -> dict[str, frozenset[str]]:
+        return {}
 
     def is_ignored_in(self, code: str, path: str) -> bool:
         """Whether ``per-file-ignores`` silence ``code`` in ``path``."""

@@ -498,7 +498,7 @@ class Analysis:
         self.base_facts: Facts | None = None  # project model + call graph to reuse (same files)
         self._rules: list[Rule] | None = None
         self._by_handler: tuple[Any, dict[str, list[Function]]] | None = None
-        self._dispatch_cache: dict[tuple[int, ...], dict[type, list]] = {}  # active rule set -> dispatch table
+        self._dispatch_cache: dict[tuple[int, ...], tuple] = {}  # active rule set -> (dispatch table, call memo, begin / end rules)
         # the rules that visit Python nodes and their prefilter tokens split for _prefilter_tokens
         self._python_rules: tuple[list[Rule], tuple[tuple[str, ...], tuple[str, ...]]] | None = None
         self.python_paths = [f.path for f in files if f.kind == "python"]
@@ -845,17 +845,20 @@ class Analysis:
             # the rules for a call depend on its name and method alone (memoised per pair, rule
             # order kept)
             by_name: dict | None = {} if any(r.call_names is not None or r.call_attrs is not None for r, _fn in calls) else None
-            cached = self._dispatch_cache[key] = (dispatch, by_name)
-        dispatch, by_name = cached
+            # the rules with a begin_module / end_module of their own (most have the no-op)
+            begins = [r for r in active if type(r).begin_module is not Rule.begin_module]
+            ends = [r for r in active if type(r).end_module is not Rule.end_module]
+            cached = self._dispatch_cache[key] = (dispatch, by_name, begins, ends)
+        dispatch, by_name, begins, ends = cached
         ctx = ModuleContext(self, model, sink)
-        for r in active:
+        for r in begins:
             ctx.rule = r
             r.begin_module(ctx)
         if _speedups is not None:  # the same loop in C
             _speedups.dispatch(walk_list(model.tree), dispatch, by_name, model.call_name, _call_rules, ctx)
         else:
             self._dispatch(model, dispatch, by_name, ctx)
-        for r in active:
+        for r in ends:
             ctx.rule = r
             r.end_module(ctx)
         return sink
@@ -931,9 +934,10 @@ class Analysis:
             if sup.suppress(d.code, d.span.line):
                 continue
             kept.append(d)
-        if enabled("SLS002"):
+        unused_sups = list(sup.unused()) if enabled("SLS002") else []
+        if unused_sups:  # most files have no suppression at all
             known = {r.code for r in all_rules()}
-            for s, codes in sup.unused():
+            for s, codes in unused_sups:
                 names = [c for c in codes if c in known or c.rstrip("0123456789") == "SLS"]
                 unknown = [c for c in codes if c not in known and len(c) == 6]
                 # codes of rules that are not enabled for this file are not "unused": they may be enabled elsewhere
