@@ -614,20 +614,13 @@ visit_args(Walker *w, PyObject *a, PyObject *scope, PyObject *func, PyObject *ca
             PyObject *child = is_list ? PyList_GET_ITEM(value, j) : value;
             if (child == Py_None)
                 continue;
-            if (level == NULL && (level = level_at(w->levels, depth + 1)) == NULL) {
-                rc = -1;
-                break;
-            }
             Py_INCREF(child);
-            rc = PyList_Append(level, child);
-            if (rc == 0 && analysed) {
-                rc = PyDict_SetItem(w->parents, child, a);
-                if (rc == 0)
-                    rc = visit_node(w, child, scope, func, calls, prefix, in_tc, depth + 1);
-            }
-            else if (rc == 0) {
+            if (analysed) /* a default: its parent recorded, then visited like any child */
+                rc = visit_child(w, child, a, &level, scope, func, calls, prefix, in_tc, depth + 1);
+            else if (level == NULL && (level = level_at(w->levels, depth + 1)) == NULL)
+                rc = -1;
+            else if ((rc = PyList_Append(level, child)) == 0)
                 rc = walk_only(w->levels, child, depth + 1);
-            }
             Py_DECREF(child);
         }
         Py_DECREF(value);
@@ -655,11 +648,7 @@ WalkerObject_visit_args(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
-/* the FunctionDef / AsyncFunctionDef branch of ModuleModel._visit (node at depth): parameters
-   and defaults, the name bound in `scope`, a Scope and a FunctionInfo for the function, its
-   body in that scope, then the decorators (whose calls move in front of those made since
-   `mark` in the enclosing function's list: Python evaluates them first), then the return
-   annotation walked */
+/* the names of every parameter of `arguments` into the set `params` (semantic._all_args) */
 static int
 add_params(PyObject *params, PyObject *arguments)
 {
@@ -702,6 +691,11 @@ add_params(PyObject *params, PyObject *arguments)
     return 0;
 }
 
+/* the FunctionDef / AsyncFunctionDef branch of ModuleModel._visit (node at depth): parameters
+   and defaults, the name bound in `scope`, a Scope and a FunctionInfo for the function, its
+   body in that scope, then the decorators (whose calls move in front of those made since
+   `mark` in the enclosing function's list: Python evaluates them first), then the return
+   annotation walked */
 static int
 visit_function(Walker *w, PyObject *node, PyObject *scope, PyObject *func, PyObject *calls, PyObject *prefix,
                PyObject *in_tc, Py_ssize_t depth)
