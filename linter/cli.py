@@ -106,7 +106,24 @@ def check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ign
         if os.environ.get("SLS_LINT_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (set SLS_LINT_DEBUG=1 for the traceback)")
-    sys.exit(code)
+    _finish(code)
+
+
+def _finish(code: int) -> "NoReturn":  # type: ignore[name-defined]
+    """End ``check`` with ``code``. In the console script the output is flushed and the process
+    leaves with ``os._exit``: after a large run the interpreter's teardown (clearing the modules,
+    releasing what they still reach) and waiting for the finished workers to go cost tens of
+    milliseconds, and nothing is left to do (the cache, the fixed files and the report are
+    written, the workers have delivered everything). A library caller (or click's test runner)
+    gets the usual ``SystemExit``."""
+    if not _PROCESS_ENTRY:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`sls-lint | head`): nothing more to tell it
+            pass
+    os._exit(code)
 
 
 def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ignore, exclude, extend_exclude, include_vendored, fmt, output_file, config_path, no_cache, exit_zero, statistics, stdin_filename, color, jobs=None, baseline_path=None, write_baseline=False, fail_on=None, diff_base=None, shard=None) -> int:

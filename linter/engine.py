@@ -1187,6 +1187,7 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
     finally:
         _PARENT = None
     mine: list[int] = []
+    finished: set[int] = set()  # the workers that sent all their results
 
     def parsed(path: str) -> None:  # a file parsed for the facts is this process's to analyse
         i = position.get(path)
@@ -1215,8 +1216,6 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
             for _proc, send in procs:  # from threads: a worker reads it between two files
                 threading.Thread(target=_send_quietly, args=(send, data), daemon=True).start()
         done: set[int] = set()
-
-        finished: set[int] = set()  # the workers that sent all their results
 
         def delivered(block: bool):  # results (and module exports) the workers have sent
             while True:
@@ -1261,11 +1260,15 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
                 diags, deps = analysis.analyse_file(by_path[paths[i]])
                 yield paths[i], diags, deps
     finally:
-        for proc, send in procs:
+        for me, (proc, send) in enumerate(procs, start=2):
+            send.close()
+            if me in finished and _GCTuning.one_shot:
+                # it delivered everything and the process ends right after the report: not
+                # waiting while the system takes its memory back (~30 ms after 1,500 files)
+                continue
             if proc.is_alive():
                 proc.kill()
             proc.join()
-            send.close()
         results.close()
         results.cancel_join_thread()
 

@@ -187,9 +187,10 @@ def test_console_script_leaves_objects_frozen_but_in_process_runs_do_not(tmp_pat
     import gc
 
     (tmp_path / "handler.py").write_text("import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n")
-    probe = (
-        "import atexit, gc, sys\n"
-        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, flush=True))\n"
+    probe = (  # the console script leaves with os._exit (see the next test): watched there
+        "import gc, os, sys\n"
+        "leave = os._exit\n"
+        "os._exit = lambda code: (print('frozen', gc.get_freeze_count() > 0, flush=True), leave(code))\n"
         f"sys.argv = ['sls-lint', 'check', {str(tmp_path)!r}, '--no-cache']\n"
         "from sls_lint.cli import main\n"
         "main()\n"
@@ -201,3 +202,28 @@ def test_console_script_leaves_objects_frozen_but_in_process_runs_do_not(tmp_pat
     result = CliRunner().invoke(cli, ["check", str(tmp_path), "--no-cache"])
     assert "SLS101" in result.output
     assert gc.get_freeze_count() == before == 0
+
+
+def test_console_script_writes_everything_then_leaves_without_teardown(tmp_path):
+    """The console script's `check` flushes its whole report (more than a pipe holds) and then
+    leaves with os._exit: no interpreter teardown after a large run (atexit handlers do not
+    run), the exit code kept; a report to --output-file is complete too."""
+    for i in range(120):
+        (tmp_path / f"h{i}.py").write_text("import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n")
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('TEARDOWN', flush=True))\n"
+        "sys.argv = ['sls-lint', 'check', sys.argv[1], '--no-cache', '--jobs', '2', *sys.argv[2:]]\n"
+        "from sls_lint.cli import main\n"
+        "main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    assert len(out.stdout) > 65536 and out.stdout.count("SLS101") >= 120
+    tail = out.stdout.splitlines()[-3:]  # the summary closes the report
+    assert tail[0].startswith("Found ") and tail[-1].endswith("`--unsafe-fixes` option.") and out.stdout.endswith("\n")
+    assert "TEARDOWN" not in out.stdout and out.stderr == ""
+    report = tmp_path / "report.txt"
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path), "--output-file", str(report), "--exit-zero"], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout == "" and out.stderr == ""
+    assert report.read_text().count("SLS101") >= 120
