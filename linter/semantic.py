@@ -169,7 +169,10 @@ class ModuleModel:
             # would exhaust the interpreter's stack in one of them (where depends on the stack
             # the analysis starts from); refused here the same way whatever the caller
             raise ModelTooDeep(f"nesting too deep to analyse (more than {MAX_DEPTH} levels)")  # = engine.TOO_DEEP
-        set_walk(self.tree, [n for level in self._levels for n in level])
+        walk: list[ast.AST] = []
+        for level in self._levels:  # (list += list: a third of the time of a nested comprehension)
+            walk += level
+        set_walk(self.tree, walk)
         del self._levels
         for info in self.functions.values():
             info.decorators = [self._decorator_name(d, info.scope.parent or self.module_scope) for d in info.decorator_nodes]
