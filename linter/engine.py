@@ -192,6 +192,8 @@ class ModuleContext:
     def reach_of(self, node: ast.AST) -> Reach | None:
         """How the function running ``node`` is reached per invocation (None: not per invocation)."""
         # only the function itself counts: a nested function that is never called is not run
+        if self.path not in self._engine.reached_paths():  # most modules (tests, helpers): no scope walk
+            return None
         info = self.model.enclosing_function(node)
         return None if info is None else self._engine.reach.get((self.path, info.qualname))
 
@@ -498,6 +500,7 @@ class Analysis:
         self.base_facts: Facts | None = None  # project model + call graph to reuse (same files)
         self._rules: list[Rule] | None = None
         self._by_handler: tuple[Any, dict[str, list[Function]]] | None = None
+        self._reached: tuple[Any, frozenset[str]] | None = None  # (reach table, the paths in it)
         self._dispatch_cache: dict[tuple[int, ...], tuple] = {}  # active rule set -> (dispatch table, call memo, begin / end rules)
         # the rules that visit Python nodes and their prefilter tokens split for _prefilter_tokens
         self._python_rules: tuple[list[Rule], tuple[tuple[str, ...], tuple[str, ...]]] | None = None
@@ -516,6 +519,14 @@ class Analysis:
     @property
     def reach(self) -> dict[tuple[str, str], Reach]:
         return self.facts().reach
+
+    def reached_paths(self) -> frozenset[str]:
+        """The modules with a function reached per invocation (the paths of :attr:`reach`'s
+        keys), computed once per reach table."""
+        reach = self.reach
+        if self._reached is None or self._reached[0] is not reach:
+            self._reached = (reach, frozenset(path for path, _qualname in reach))
+        return self._reached[1]
 
     def facts(self) -> Facts:
         """The facts of this state, built now if needed (the cache's copy is used when valid)."""

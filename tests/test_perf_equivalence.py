@@ -289,7 +289,7 @@ def test_call_names_dispatch_changes_no_finding(tmp_path, monkeypatch):
 
     root = mixed_tree(tmp_path, 7)
     filtered = [r for r in all_rules() if r.call_names is not None or r.call_attrs is not None]
-    assert {r.code for r in filtered} >= {"SLS101", "SLS102", "SLS201", "SLS202", "SLS204", "SLS601", "SLS602", "SLS608"}
+    assert {r.code for r in filtered} >= {"SLS101", "SLS102", "SLS201", "SLS202", "SLS203", "SLS204", "SLS601", "SLS602", "SLS608"}
 
     def lint():
         return lint_tree(root)
@@ -306,6 +306,7 @@ def test_call_names_dispatch_changes_no_finding(tmp_path, monkeypatch):
     seen.clear()
     every_call = lint()
     assert with_names == every_call and len(with_names) > 100
+    assert "SLS203" in str(with_names)  # the tree has findings of the rules routed by name
     assert calls_with_names * 20 < len(seen)  # most calls never reach these rules
 
 
@@ -382,3 +383,36 @@ def test_source_store_abs_equals_the_join():
         assert SourceStore(root).abs(path) == os.path.join(root, *path.split("/"))
 
     check()
+
+
+def test_reach_of_answers_for_unreached_modules_without_a_scope_walk(tmp_path, monkeypatch):
+    """``ModuleContext.reach_of`` is None for every node of a module none of whose functions is
+    reached (tests, helpers no handler calls), found without looking for the enclosing
+    function; in a reached module it still tells the reached function from the others."""
+    import ast
+
+    from sls_lint.config import load_config
+    from sls_lint.engine import Linter, ModuleContext
+    from sls_lint.rule import all_options
+    from sls_lint.semantic import ModuleModel
+
+    (tmp_path / "serverless.yml").write_text("service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  api:\n    handler: handler.main\n")
+    (tmp_path / "handler.py").write_text("def main(event, context):\n    return helper()\n\ndef helper():\n    return 1\n\ndef unused():\n    return 2\n")
+    (tmp_path / "tools.py").write_text("def a():\n    return 1\n\ndef b():\n    return a()\n")
+    config = load_config(None, start=str(tmp_path), rule_options=all_options(), overrides={"select": ["ALL"]})
+    linter = Linter(config, cwd=str(tmp_path))
+    root, files, checked, _errors, _context = linter._collect([str(tmp_path)], None)
+    analysis = linter._analysis(root, files, checked, {})
+    assert analysis.reached_paths() == {"handler.py"}
+
+    walked: list[str] = []
+    real = ModuleModel.enclosing_function
+    monkeypatch.setattr(ModuleModel, "enclosing_function", lambda self, node: (walked.append(self.path), real(self, node))[1])
+
+    def reached(path: str) -> dict[str, bool]:
+        model = analysis.index.model(path)
+        ctx = ModuleContext(analysis, model, [])
+        return {f.name: ctx.reach_of(f.body[0]) is not None for f in model.tree.body if isinstance(f, ast.FunctionDef)}
+
+    assert reached("tools.py") == {"a": False, "b": False} and walked == []
+    assert reached("handler.py") == {"main": True, "helper": True, "unused": False} and walked == ["handler.py"] * 3

@@ -125,6 +125,10 @@ class TimeoutExceedsFunctionBudget(Rule):
     fix_availability = FixAvailability.SOMETIMES
     fix_safety = Applicability.UNSAFE
     prefilter = ("timeout", "Timeout", "TimeoutMS")
+    # the calls _items reads a timeout from (visit_Call runs for no other: 53,000 calls on a
+    # 3,000-file corpus went through it before)
+    call_names = frozenset({*HTTP_CALLS, *HTTPX_CALLS, *LLM_TIMEOUT_CLIENTS, *_POOL_CTORS, "aiohttp.request",
+                            *(f"{owner}.{m}" for owner, ms in POOL_METHODS.items() for m in ms), *BOTO_CLIENT_CALLS, *DB_CONNECT_TIMEOUTS})
 
     def begin_module(self, ctx) -> None:
         self._done: set[int] = set()
