@@ -98,13 +98,12 @@ class HeavyImportAtModuleScope(Rule):
 
     def _check(self, node, ctx) -> None:
         model = ctx.model
+        costs, loaders = self._loaders(ctx)
+        if not loaders:  # no deployed function loads the module (most modules): asked once per module
+            return
         if node in model.type_checking_imports or model.scope_at(node) is not model.module_scope:
             return
         if model.enclosing_function(node) is not None:
-            return
-        costs = costs_for(ctx)
-        loaders = costs.functions_loading(model.path)
-        if not loaders:
             return
         limit = threshold_ms(ctx)
         done: set[str] = set()
@@ -145,6 +144,14 @@ class HeavyImportAtModuleScope(Rule):
                 fix=fix,
                 function=missing[0].name,
             )
+
+    def _loaders(self, ctx) -> tuple:
+        """(the run's ImportCosts, the functions whose import closure holds this module), once per module."""
+        cached = getattr(self, "_module_loaders", None)
+        if cached is None or cached[0] is not ctx.model:
+            costs = costs_for(ctx)
+            cached = self._module_loaders = (ctx.model, costs, costs.functions_loading(ctx.model.path))
+        return cached[1], cached[2]
 
     def _names(self, model) -> "_NameIndex":
         """The module's Name nodes by identifier and its annotation kinds, built once per module."""
