@@ -453,6 +453,51 @@ def _call_rules(entries: list, name: str | None, attr: str | None) -> tuple:
     return tuple((r, fn) for r, fn in entries if wants(r))
 
 
+def _call_terminals(entries: Sequence) -> frozenset[str]:
+    """The last dotted part of every name that the ``call_names`` of the (rule, visit_Call)
+    ``entries`` hold, or that :func:`catalog.canonical` turns into one of them: a call whose
+    :meth:`ModuleModel.call_name` ends otherwise is named by none of these rules."""
+    from .catalog import ALIASES
+
+    names: set[str] = set()
+    for r, _fn in entries:
+        if r.call_names is not None:
+            names.update(r.call_names)
+    ends = {n.rpartition(".")[2] for n in names}
+    ends.update(alias.rpartition(".")[2] for alias, target in ALIASES.items() if target in names)
+    return frozenset(ends)
+
+
+def _screened_call_name(model: ModuleModel, terminals: frozenset[str]):
+    """``model.call_name`` for the calls whose name can end in one of ``terminals``, None for
+    the others (the call routing of :meth:`Analysis._module_raw`, where most calls of a module
+    are named by no rule: their names are then never resolved).
+
+    A call's name ends in what it calls: the method of ``x.m(...)`` (qualified names, methods
+    of known instances and of ``self`` all end in ``.m``), the name of ``f(...)`` (an import,
+    a definition, a builtin), except where ``f`` is an import under another name (``from x
+    import y as f`` names ``x.y``): those are resolved whatever they end in. Other callees
+    (``f()(...)``, ``d[k](...)``) have no name."""
+    aliased = set()
+    for scope in model.scope_of_node.values():
+        for local, target in scope.imports.items():
+            if local != target.rpartition(".")[2]:
+                aliased.add(local)
+    resolve = model.call_name
+    attribute, name = ast.Attribute, ast.Name
+
+    def call_name(call: ast.Call) -> str | None:
+        func = call.func
+        kind = func.__class__
+        if kind is attribute:
+            return resolve(call) if func.attr in terminals else None
+        if kind is name:
+            return resolve(call) if func.id in terminals or func.id in aliased else None
+        return None
+
+    return call_name
+
+
 PARALLEL_MIN_FILES = 48  # fewer files than this are analysed in-process (worker start-up costs more)
 
 
@@ -859,27 +904,29 @@ class Analysis:
             # the rules with a begin_module / end_module of their own (most have the no-op)
             begins = [r for r in active if type(r).begin_module is not Rule.begin_module]
             ends = [r for r in active if type(r).end_module is not Rule.end_module]
-            cached = self._dispatch_cache[key] = (dispatch, by_name, begins, ends)
-        dispatch, by_name, begins, ends = cached
+            cached = self._dispatch_cache[key] = (dispatch, by_name, begins, ends, _call_terminals(calls) if by_name is not None else None)
+        dispatch, by_name, begins, ends, terminals = cached
         ctx = ModuleContext(self, model, sink)
         for r in begins:
             ctx.rule = r
             r.begin_module(ctx)
+        # the name routing a call needs (see _screened_call_name)
+        call_name = _screened_call_name(model, terminals) if terminals is not None else model.call_name
         if _speedups is not None:  # the same loop in C
-            _speedups.dispatch(walk_list(model.tree), dispatch, by_name, model.call_name, _call_rules, ctx)
+            _speedups.dispatch(walk_list(model.tree), dispatch, by_name, call_name, _call_rules, ctx)
         else:
-            self._dispatch(model, dispatch, by_name, ctx)
+            self._dispatch(model, dispatch, by_name, ctx, call_name)
         for r in ends:
             ctx.rule = r
             r.end_module(ctx)
         return sink
 
     @staticmethod
-    def _dispatch(model: ModuleModel, dispatch: dict, by_name: dict | None, ctx: "ModuleContext") -> None:
+    def _dispatch(model: ModuleModel, dispatch: dict, by_name: dict | None, ctx: "ModuleContext", call_name: Any = None) -> None:
         """Each rule's visit method for each node of the types it wants, in walk order (what
-        ``_speedups.dispatch`` does in C)."""
+        ``_speedups.dispatch`` does in C); ``call_name`` gives the name a call is routed by."""
         wanted = dispatch.keys()
-        call_name = model.call_name
+        call_name = call_name or model.call_name
         for node in [n for n in walk_list(model.tree) if n.__class__ in wanted]:  # walk order kept
             if by_name is not None and node.__class__ is ast.Call:
                 func = node.func

@@ -416,3 +416,59 @@ def test_reach_of_answers_for_unreached_modules_without_a_scope_walk(tmp_path, m
 
     assert reached("tools.py") == {"a": False, "b": False} and walked == []
     assert reached("handler.py") == {"main": True, "helper": True, "unused": False} and walked == ["handler.py"] * 3
+
+
+ALIASED_CALLS = '''
+import boto3 as b3, os.path as osp, requests, mysql.connector.connection
+from requests import get as fetch, Session as HttpSession
+from boto3 import client as make_client
+from psycopg2 import connect as pg_connect
+from . import views as v
+
+def handler(event, context):
+    from botocore.session import get_session as gs
+    fetch("https://example.com")
+    HttpSession().get("https://example.com")
+    make_client("s3"), b3.client("s3"), gs().create_client("s3")
+    pg_connect(host="db"), osp.join("a", "b"), v.render(event), requests.post("https://example.com")
+    print(len(str(event))), (lambda: 1)(), [f for f in ()][0]()
+    requests.session(), mysql.connector.connection.MySQLConnection(host="db")  # named only in canonical form
+    return {}
+'''
+
+
+def test_screened_call_names_route_exactly_like_resolved_ones():
+    """The dispatch resolves a call's name only when it can end like a name some rule asks for
+    (engine._screened_call_name): for every call of the project's own sources and of imports
+    under other names, a call it leaves unresolved is named by no rule (neither its name nor
+    the canonical form), and the others get exactly ``ModuleModel.call_name``."""
+    import ast
+
+    from sls_lint.astindex import nodes_of
+    from sls_lint.catalog import canonical
+    from sls_lint.engine import _call_terminals, _screened_call_name
+    from sls_lint.rule import all_rules
+    from sls_lint.semantic import ModuleModel
+
+    rules = [r for r in all_rules() if r.call_names is not None]
+    names = frozenset().union(*(r.call_names for r in rules))
+    terminals = _call_terminals([(r, None) for r in rules])
+    sources = [(str(p), p.read_text("utf-8")) for p in SOURCES[:120]] + [("app/handler.py", ALIASED_CALLS), ("t.py", TRICKY)]
+    skipped = resolved = 0
+    for path, text in sources:
+        model = ModuleModel(path, text, ast.parse(text))
+        screened = _screened_call_name(model, terminals)
+        for call in nodes_of(model, ast.Call):
+            name = model.call_name(call)
+            got = screened(call)
+            if got is None:
+                skipped += 1
+                assert name not in names and canonical(name) not in names, (path, ast.dump(call.func))
+            else:
+                resolved += 1
+                assert got == name
+    assert skipped > 5 * resolved  # most calls are named by no rule
+    aliased = ModuleModel("app/handler.py", ALIASED_CALLS, ast.parse(ALIASED_CALLS))
+    found = {_screened_call_name(aliased, terminals)(c) for c in nodes_of(aliased, ast.Call)}
+    assert {"requests.get", "requests.Session", "boto3.client", "psycopg2.connect", "requests.post", "requests.session",
+            "mysql.connector.connection.MySQLConnection"} <= found
