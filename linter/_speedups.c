@@ -37,7 +37,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SPEEDUPS_API 9 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 10 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -1642,11 +1642,14 @@ qualified_name(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 dispatch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 6 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || (args[2] != Py_None && !PyDict_Check(args[2]))) {
-        PyErr_SetString(PyExc_TypeError, "dispatch(walk: list, table: dict, by_name: dict | None, call_name, call_rules, ctx)");
+    if (nargs != 8 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || (args[2] != Py_None && !PyDict_Check(args[2]))
+        || (args[6] != Py_None && (!PyAnySet_Check(args[6]) || !PyAnySet_Check(args[7])))) {
+        PyErr_SetString(PyExc_TypeError, "dispatch(walk: list, table: dict, by_name: dict | None, call_name, call_rules, ctx, "
+                                         "terminals: frozenset | None, aliased: set)");
         return NULL;
     }
     PyObject *walk = args[0], *table = args[1], *by_name = args[2], *call_name = args[3], *call_rules = args[4], *ctx = args[5];
+    PyObject *terminals = args[6], *aliased = args[7];
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(walk); i++) {
         PyObject *node = PyList_GET_ITEM(walk, i);
         PyTypeObject *t = Py_TYPE(node);
@@ -1659,10 +1662,8 @@ dispatch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_INCREF(node);
         Py_INCREF(entries);
         if (by_name != Py_None && t == g_call) {
-            PyObject *key = NULL, *found = NULL;
-            PyObject *name = PyObject_CallOneArg(call_name, node);
-            PyObject *func = name == NULL ? NULL : PyObject_GetAttr(node, g_str_func);
-            PyObject *attr = NULL;
+            PyObject *key = NULL, *found = NULL, *name = NULL, *attr = NULL;
+            PyObject *func = PyObject_GetAttr(node, g_str_func);
             if (func != NULL) {
                 if (Py_TYPE(func) == g_attribute)
                     attr = PyObject_GetAttr(func, g_str_attr);
@@ -1670,8 +1671,35 @@ dispatch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                     attr = Py_None;
                     Py_INCREF(attr);
                 }
-                Py_DECREF(func);
             }
+            if (attr != NULL) {
+                /* with terminals: the name is resolved only when it can end in one of them (the
+                   method of x.m(...), the callee of f(...) or an import under another name),
+                   engine._screened_call_name */
+                int wanted = 1;
+                if (terminals != Py_None) {
+                    if (Py_TYPE(func) == g_attribute)
+                        wanted = PySet_Contains(terminals, attr);
+                    else if (Py_TYPE(func) == g_name) {
+                        PyObject *id = PyObject_GetAttr(func, g_str_id);
+                        wanted = id == NULL ? -1 : PySet_Contains(terminals, id);
+                        if (wanted == 0)
+                            wanted = PySet_Contains(aliased, id);
+                        Py_XDECREF(id);
+                    }
+                    else
+                        wanted = 0;
+                }
+                if (wanted > 0)
+                    name = PyObject_CallOneArg(call_name, node);
+                else if (wanted == 0) {
+                    name = Py_None;
+                    Py_INCREF(name);
+                }
+            }
+            Py_XDECREF(func);
+            if (name == NULL)
+                Py_CLEAR(attr);
             if (attr != NULL)
                 key = PyTuple_Pack(2, name, attr);
             if (key != NULL) {

@@ -468,6 +468,17 @@ def _call_terminals(entries: Sequence) -> frozenset[str]:
     return frozenset(ends)
 
 
+def _aliased_imports(model: ModuleModel) -> set[str]:
+    """The names a module binds to an import under another name (``import os.path as osp``,
+    ``from x import y as z``), in any scope."""
+    aliased = set()
+    for scope in model.scope_of_node.values():
+        for local, target in scope.imports.items():
+            if local != target.rpartition(".")[2]:
+                aliased.add(local)
+    return aliased
+
+
 def _screened_call_name(model: ModuleModel, terminals: frozenset[str]):
     """``model.call_name`` for the calls whose name can end in one of ``terminals``, None for
     the others (the call routing of :meth:`Analysis._module_raw`, where most calls of a module
@@ -477,12 +488,9 @@ def _screened_call_name(model: ModuleModel, terminals: frozenset[str]):
     of known instances and of ``self`` all end in ``.m``), the name of ``f(...)`` (an import,
     a definition, a builtin), except where ``f`` is an import under another name (``from x
     import y as f`` names ``x.y``): those are resolved whatever they end in. Other callees
-    (``f()(...)``, ``d[k](...)``) have no name."""
-    aliased = set()
-    for scope in model.scope_of_node.values():
-        for local, target in scope.imports.items():
-            if local != target.rpartition(".")[2]:
-                aliased.add(local)
+    (``f()(...)``, ``d[k](...)``) have no name. ``_speedups.dispatch`` screens the same way
+    when given ``terminals`` and :func:`_aliased_imports`."""
+    aliased = _aliased_imports(model)
     resolve = model.call_name
     attribute, name = ast.Attribute, ast.Name
 
@@ -910,11 +918,13 @@ class Analysis:
         for r in begins:
             ctx.rule = r
             r.begin_module(ctx)
-        # the name routing a call needs (see _screened_call_name)
-        call_name = _screened_call_name(model, terminals) if terminals is not None else model.call_name
+        # a call's name is resolved for the routing only when a rule can ask for it (see
+        # _screened_call_name, which the C loop does itself given the terminals)
         if _speedups is not None:  # the same loop in C
-            _speedups.dispatch(walk_list(model.tree), dispatch, by_name, call_name, _call_rules, ctx)
+            aliased = _aliased_imports(model) if terminals is not None else None
+            _speedups.dispatch(walk_list(model.tree), dispatch, by_name, model.call_name, _call_rules, ctx, terminals, aliased)
         else:
+            call_name = _screened_call_name(model, terminals) if terminals is not None else model.call_name
             self._dispatch(model, dispatch, by_name, ctx, call_name)
         for r in ends:
             ctx.rule = r

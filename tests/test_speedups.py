@@ -265,3 +265,56 @@ def test_token_matcher_finds_exactly_the_words():
     check()
     assert sp.find_tokens(sp.token_matcher(("db", "a"), True), "db\u00e9 a_ xdb a") == {"a"}
     assert sp.find_tokens(sp.token_matcher(("db",), True), "import db") == {"db"}
+
+
+ALIASED = '''
+import boto3 as b3, os.path as osp, requests
+from requests import get as fetch, Session as HttpSession
+from psycopg2 import connect as pg
+
+def handler(event, context):
+    from botocore.session import get_session as gs
+    fetch("u"), HttpSession().get("u"), b3.client("s3"), gs().create_client("s3"), pg(host="db")
+    osp.join("a", "b"), requests.session(), conn.close(), print(len(event)), (lambda: 1)(), [f][0]()
+'''
+
+
+@needs_c
+def test_dispatch_screens_call_names_like_the_python_loop():
+    """_speedups.dispatch given the terminals and a module's aliased imports resolves the names
+    of exactly the calls engine._screened_call_name resolves, and routes every call to the same
+    rules in the same order as the Python loop."""
+    from types import SimpleNamespace
+
+    from sls_lint import engine
+
+    def rule(code, names=None, attrs=None):
+        return SimpleNamespace(code=code, call_names=names, call_attrs=attrs)
+
+    rules = [rule("N", frozenset({"requests.get", "requests.Session", "boto3.client", "psycopg2.connect"})),
+             rule("C", frozenset({"requests.Session", "botocore.session.get_session.create_client"})),
+             rule("A", None, frozenset({"close", "join"})), rule("U")]
+    terminals = engine._call_terminals([(r, None) for r in rules])
+    for path, text in SOURCES[:60] + [("app/handler.py", ALIASED)]:
+        runs = []
+        for fast in (True, False):
+            model = semantic.ModuleModel(path, text, ast.parse(text))
+            resolved, visits = [], []
+            real = model.call_name
+            def counted(call, *more, _real=real, _seen=resolved):
+                if not more:  # the routing's question (the model asks itself with a scope)
+                    _seen.append((call.lineno, call.col_offset))
+                return _real(call, *more)
+
+            model.call_name = counted
+            ctx = SimpleNamespace(rule=None)
+            entries = [(r, lambda node, c, _code=r.code, _visits=visits: _visits.append((_code, node.lineno, node.col_offset))) for r in rules]
+            if fast:
+                astindex._speedups.dispatch(astindex.walk_list(model.tree), {ast.Call: entries}, {}, model.call_name, engine._call_rules, ctx,
+                                            terminals, engine._aliased_imports(model))
+            else:
+                engine.Analysis._dispatch(model, {ast.Call: entries}, {}, ctx, engine._screened_call_name(model, terminals))
+            runs.append((resolved, visits))
+        assert runs[0] == runs[1], path
+    resolved, visits = runs[0]
+    assert {c for c, *_ in visits} == {"N", "C", "A", "U"} and len(resolved) == 8  # fetch, HttpSession, .get, b3.client, gs, .create_client, pg, requests.session
