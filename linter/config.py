@@ -770,7 +770,7 @@ class _PatternMatcher:
     decides (git's "last matching pattern wins").
     """
 
-    __slots__ = ("_literals", "_globs", "_dir_globs", "_paths", "_include", "empty")
+    __slots__ = ("_literals", "_globs", "_dir_globs", "_paths", "_include", "empty", "_folders")
 
     _ANY_DEPTH = "^(?:.+/)?"
     _FILE_OR_DIR = "(?:(?P<ps_d>/)|$)"
@@ -812,6 +812,7 @@ class _PatternMatcher:
         self._dir_globs = self._combine(dir_globs)
         self._paths = self._combine(paths)
         self.empty = not include
+        self._folders: dict[str, bool] = {}  # folder -> it or a folder above it is matched
 
     @staticmethod
     def _combine(items: list[tuple[int, str]]):
@@ -852,11 +853,29 @@ class _PatternMatcher:
         """Whether ``rel`` (a file) or any folder above it is matched (gitignore semantics)."""
         if self.empty:
             return False
-        parts = rel.split("/")
-        for i in range(1, len(parts)):
-            if self.match("/".join(parts[:i]), True):
-                return True
+        cut = rel.rfind("/")
+        if cut >= 0 and self._folder_matched(rel[:cut]):
+            return True
         return bool(self.match(rel, False))
+
+    def _folder_matched(self, folder: str) -> bool:
+        """Whether ``folder`` or a folder above it is matched, remembered per folder (the files
+        of a run share their folders: a file's question is then one look-up)."""
+        memo = self._folders
+        chain = []
+        found = memo.get(folder)
+        while found is None:
+            chain.append(folder)
+            cut = folder.rfind("/")
+            if cut < 0:
+                found = False
+                break
+            folder = folder[:cut]
+            found = memo.get(folder)
+        for f in reversed(chain):  # from the top down, as git looks
+            found = found or bool(self.match(f, True))
+            memo[f] = found
+        return found
 
 
 _SIMPLE_NAME = re.compile(r"[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*/?")

@@ -435,3 +435,31 @@ def test_config_is_hashable_picklable_and_has_stable_digest(tmp_path):
     with pytest.raises(TypeError):
         a.options["allowed-clients"] = 1  # type: ignore[index]
     json.dumps(dict(a.options))
+
+
+def test_matches_path_remembers_folders_without_changing_answers():
+    """_PatternMatcher.matches_path remembers per folder whether it or a folder above it is
+    matched: for any patterns (re-inclusions too) and paths (empty parts, a leading slash)
+    asked in any order on one matcher, the answer is git's: some folder above matches, else
+    the file itself."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sls_lint.config import _PatternMatcher
+
+    def reference(m, rel):
+        parts = rel.split("/")
+        return any(m.match("/".join(parts[:i]), True) for i in range(1, len(parts))) or bool(m.match(rel, False))
+
+    names = st.sampled_from(["a", "b", "tests", "src", "x.py", "test_x.py", ""])
+    paths = st.lists(names, min_size=1, max_size=5).map("/".join)
+    patterns = st.lists(st.sampled_from(["tests/", "**/tests/**", "test_*.py", "!tests/keep/", "/src", "a/b", "*.py", "!x.py", "b"]), max_size=4)
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(patterns, st.lists(paths, min_size=1, max_size=12))
+    def check(lines, rels):
+        m = _PatternMatcher(lines)
+        for rel in rels + rels[::-1]:
+            assert m.matches_path(rel) == reference(m, rel), (lines, rel)
+
+    check()
