@@ -114,10 +114,14 @@ def _finish(code: int) -> "NoReturn":  # type: ignore[name-defined]
     leaves with ``os._exit``: after a large run the interpreter's teardown (clearing the modules,
     releasing what they still reach) and waiting for the finished workers to go cost tens of
     milliseconds, and nothing is left to do (the cache, the fixed files and the report are
-    written, the workers have delivered everything). A library caller (or click's test runner)
-    gets the usual ``SystemExit``."""
+    written, the workers have delivered everything; they are waited for here, having ended while
+    the report was written). A library caller (or click's test runner) gets the usual
+    ``SystemExit``."""
     if not _PROCESS_ENTRY:
         sys.exit(code)
+    engine = sys.modules.get("sls_lint.engine")
+    if engine is not None:
+        engine.reap_workers()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

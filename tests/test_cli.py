@@ -211,8 +211,16 @@ def test_console_script_writes_everything_then_leaves_without_teardown(tmp_path)
     for i in range(120):
         (tmp_path / f"h{i}.py").write_text("import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n")
     probe = (
-        "import atexit, sys\n"
+        "import atexit, os, sys\n"
         "atexit.register(lambda: print('TEARDOWN', flush=True))\n"
+        "def no_child_left():\n"
+        "    try:\n"
+        "        os.waitpid(-1, os.WNOHANG)\n"
+        "    except ChildProcessError:\n"
+        "        return True\n"
+        "    return False\n"
+        "leave, parent = os._exit, os.getpid()\n"  # the worker was waited for (its time and memory are the run's)
+        "os._exit = lambda code: (os.getpid() == parent and print('REAPED', no_child_left(), file=sys.stderr, flush=True), leave(code))\n"
         "sys.argv = ['sls-lint', 'check', sys.argv[1], '--no-cache', '--jobs', '2', *sys.argv[2:]]\n"
         "from sls_lint.cli import main\n"
         "main()\n"
@@ -222,8 +230,8 @@ def test_console_script_writes_everything_then_leaves_without_teardown(tmp_path)
     assert len(out.stdout) > 65536 and out.stdout.count("SLS101") >= 120
     tail = out.stdout.splitlines()[-3:]  # the summary closes the report
     assert tail[0].startswith("Found ") and tail[-1].endswith("`--unsafe-fixes` option.") and out.stdout.endswith("\n")
-    assert "TEARDOWN" not in out.stdout and out.stderr == ""
+    assert "TEARDOWN" not in out.stdout and out.stderr == "REAPED True\n"
     report = tmp_path / "report.txt"
     out = subprocess.run([sys.executable, "-c", probe, str(tmp_path), "--output-file", str(report), "--exit-zero"], capture_output=True, text=True, cwd=tmp_path)
-    assert out.returncode == 0 and out.stdout == "" and out.stderr == ""
+    assert out.returncode == 0 and out.stdout == "" and out.stderr == "REAPED True\n"
     assert report.read_text().count("SLS101") >= 120
