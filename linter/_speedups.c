@@ -28,8 +28,8 @@
  * chunk_tokens(text, memo, tokens, max_memo) is importcost's word index loop over a text's chunks
  * (and engine.Prefilter's, for tokens token_matcher does not take); token_matcher(tokens) and
  * find_tokens(matcher, text) are engine.Prefilter's one-pass substring search;
- * dispatch(walk, table, by_name, call_name, call_rules, ctx) is the engine's loop calling the
- * rules' visit methods over a module.
+ * dispatch(walk, table, by_name, call_name, call_rules, ctx, terminals, aliased) is the engine's
+ * loop calling the rules' visit methods over a module.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1638,7 +1638,9 @@ qualified_name(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
    `walk` whose type has entries in `table` (type -> [(rule, visit), ...]), in walk order, each
    entry's visit(node, ctx) with ctx.rule set to its rule. For a Call, when `by_name` is a dict,
    the entries are by_name[(call_name(node), method or None)], computed on a miss as
-   call_rules(table[Call], name, method) */
+   call_rules(table[Call], name, method). With `terminals` (a set; else None), call_name is
+   asked only for a call whose method, or callee name, is in it, or whose callee name is in
+   `aliased`; the others count as unnamed (None), as engine._screened_call_name decides */
 static PyObject *
 dispatch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
