@@ -456,7 +456,11 @@ def test_screened_call_names_route_exactly_like_resolved_ones():
     sources = [(str(p), p.read_text("utf-8")) for p in SOURCES[:120]] + [("app/handler.py", ALIASED_CALLS), ("t.py", TRICKY)]
     skipped = resolved = 0
     for path, text in sources:
-        model = ModuleModel(path, text, ast.parse(text))
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:  # a fixture in newer syntax than this interpreter's (except* on 3.10)
+            continue
+        model = ModuleModel(path, text, tree)
         screened = _screened_call_name(model, terminals)
         for call in nodes_of(model, ast.Call):
             name = model.call_name(call)

@@ -296,6 +296,10 @@ def test_dispatch_screens_call_names_like_the_python_loop():
              rule("A", None, frozenset({"close", "join"})), rule("U")]
     terminals = engine._call_terminals([(r, None) for r in rules])
     for path, text in SOURCES[:60] + [("app/handler.py", ALIASED)]:
+        try:
+            ast.parse(text)
+        except SyntaxError:  # a broken fixture, or newer syntax than this interpreter's
+            continue
         runs = []
         for fast in (True, False):
             model = semantic.ModuleModel(path, text, ast.parse(text))
