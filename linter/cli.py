@@ -125,8 +125,15 @@ def _finish(code: int) -> "NoReturn":  # type: ignore[name-defined]
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`sls-lint | head`): nothing more to tell it
+        except BrokenPipeError:  # the reader is gone (`sls-lint | head`): nothing more to tell it
             pass
+        except (OSError, ValueError) as exc:  # a full disk, a closed stream: the report is incomplete
+            if stream is sys.stdout:
+                try:
+                    os.write(2, f"sls-lint: error: cannot write the report: {exc}\n".encode(errors="replace"))
+                except OSError:
+                    pass
+                code = 2
     os._exit(code)
 
 
