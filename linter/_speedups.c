@@ -28,6 +28,7 @@
  * chunk_tokens(text, memo, tokens, max_memo) is importcost's word index loop over a text's chunks
  * (and engine.Prefilter's, for tokens token_matcher does not take); token_matcher(tokens) and
  * find_tokens(matcher, text) are engine.Prefilter's one-pass substring search;
+ * of_types(nodes, types) filters a walk by exact node types;
  * dispatch(walk, table, by_name, call_name, call_rules, ctx, terminals, aliased) is the engine's
  * loop calling the rules' visit methods over a module.
  */
@@ -37,7 +38,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SPEEDUPS_API 10 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 11 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -1046,6 +1047,36 @@ fail:
     return NULL;
 }
 
+/* of_types(nodes, types) -> [node for node in nodes if type(node) in types] (exact types, list
+   order kept): a whole-walk filter for a few node types, e.g. pyast's imports in walk order */
+static PyObject *
+of_types(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyList_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "of_types(nodes: list, types: tuple)");
+        return NULL;
+    }
+    PyObject *nodes = args[0], *types = args[1];
+    Py_ssize_t ntypes = PyTuple_GET_SIZE(types);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(nodes); i++) {
+        PyObject *node = PyList_GET_ITEM(nodes, i);
+        PyObject *t = (PyObject *)Py_TYPE(node);
+        for (Py_ssize_t k = 0; k < ntypes; k++) {
+            if (PyTuple_GET_ITEM(types, k) == t) {
+                if (PyList_Append(out, node) < 0) {
+                    Py_DECREF(out);
+                    return NULL;
+                }
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 /* the tokens of `tokens` (a tuple; none with whitespace) that `chunk` contains, as a tuple */
 static PyObject *
 contained(PyObject *chunk, PyObject *tokens)
@@ -1764,6 +1795,7 @@ static PyMethodDef methods[] = {
      "configure_model(terminal, special, no_children, call_type, binders, (Name, Tuple, List, Starred, Attribute, If))"},
     {"walk", walk, METH_VARARGS, "walk(tree, leaves) -> list: ast.walk's order, leaves left out"},
     {"group_by_type", group_by_type, METH_O, "group_by_type(nodes) -> {type: [nodes]} in list order"},
+    {"of_types", (PyCFunction)(void (*)(void))of_types, METH_FASTCALL, "of_types(nodes, types) -> the nodes of exactly those types, in order"},
     {"qualified_name", (PyCFunction)(void (*)(void))qualified_name, METH_FASTCALL,
      "qualified_name(expr, scope, module_scope, module_name, functions, builtins, def_types): ModuleModel.qualified_name"},
     {"dispatch", (PyCFunction)(void (*)(void))dispatch, METH_FASTCALL,

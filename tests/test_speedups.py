@@ -322,3 +322,24 @@ def test_dispatch_screens_call_names_like_the_python_loop():
         assert runs[0] == runs[1], path
     resolved, visits = runs[0]
     assert {c for c, *_ in visits} == {"N", "C", "A", "U"} and len(resolved) == 8  # fetch, HttpSession, .get, b3.client, gs, .create_client, pg, requests.session
+
+
+@needs_c
+def test_of_types_filters_a_walk_like_the_comprehension():
+    """_speedups.of_types(nodes, types) is [n for n in nodes if n.__class__ in types]: exact
+    types (a subclass's node is left out), walk order kept, any number of types."""
+    class Marked(ast.Name):
+        pass
+
+    extra = [Marked(id="x", ctx=ast.Load()), ast.Name(id="y", ctx=ast.Load())]
+    kinds = [(), (ast.Import, ast.ImportFrom), (ast.Name,), (ast.Call, ast.Name, ast.Constant, ast.Attribute), (Marked,)]
+    for _path, text in SOURCES[:80]:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        walk = astindex.walk_list(tree) + extra
+        for types in kinds:
+            assert astindex._speedups.of_types(walk, types) == [n for n in walk if n.__class__ in types]
+    with pytest.raises(TypeError):
+        astindex._speedups.of_types((), (ast.Name,))

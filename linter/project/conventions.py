@@ -78,11 +78,14 @@ _HHMMSS = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$")
 
 
 def scan(ctx: Context) -> None:
+    from ..engine import prefilter_for  # one pass over a text finds every hint (exactly `h in text`)
+
+    hints = prefilter_for(frozenset(_HINTS))
     for path in ctx.sorted_python_paths:
         if path in ctx.claimed or path in ctx.cdk_apps or path in ctx.vendored or is_test_path(path):
             continue
         text = ctx.source_text(path)
-        if not any(h in text for h in _HINTS):  # substring scans: ~10x faster than one regex alternation
+        if not hints(text):
             continue
         info = ctx.module(path)
         if info is None:

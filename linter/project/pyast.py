@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Iterator
 
+from .. import astindex
 from ..astindex import walk_list
 
 MISSING: Any = object()
@@ -44,6 +45,8 @@ def _imports_in_walk_order(tree: ast.Module) -> list[ast.AST]:
     """The Import/ImportFrom nodes of ``tree`` in ``ast.walk`` order, from the traversal the
     engine shares per tree (no second walk of the module)."""
     kinds = (ast.Import, ast.ImportFrom)
+    if astindex._speedups is not None:  # the same filter in C
+        return astindex._speedups.of_types(walk_list(tree), kinds)
     return [n for n in walk_list(tree) if n.__class__ in kinds]
 
 
