@@ -1251,7 +1251,7 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
             proc = ctx.Process(target=_forked_worker, args=(me, paths, shares, recv, results, facts_ready), daemon=True)
             proc.start()
             recv.close()
-            procs.append((proc, send))
+            procs.append((me, proc, send))
     finally:
         _PARENT = None
     mine: list[int] = []
@@ -1281,7 +1281,7 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
                 words = word_index(analysis.index)
             payload = (Facts(facts.project, facts.reach, facts.project_raw, {}, facts.closures), analysis.index.shared_state(), parsed_here, words)
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-            for _proc, send in procs:  # from threads: a worker reads it between two files
+            for _me, _proc, send in procs:  # from threads: a worker reads it between two files
                 threading.Thread(target=_send_quietly, args=(send, data), daemon=True).start()
         done: set[int] = set()
 
@@ -1318,7 +1318,7 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
             if n % 16 == 15:
                 yield from delivered(False)
         while len(finished) < len(procs):  # until every worker said it is done, or died
-            alive = any(proc.is_alive() for proc, _ in procs)
+            alive = any(proc.is_alive() for _me, proc, _send in procs)
             yield from delivered(True)
             if not alive:
                 yield from delivered(False)
@@ -1328,7 +1328,7 @@ def _forked(analysis: Analysis, files: list[SourceFile], jobs: int):
                 diags, deps = analysis.analyse_file(by_path[paths[i]])
                 yield paths[i], diags, deps
     finally:
-        for me, (proc, send) in enumerate(procs, start=2):
+        for me, proc, send in procs:
             send.close()
             if me in finished and _GCTuning.one_shot:
                 # it delivered everything and the process ends right after the report: waited
