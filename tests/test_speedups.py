@@ -343,3 +343,38 @@ def test_of_types_filters_a_walk_like_the_comprehension():
             assert astindex._speedups.of_types(walk, types) == [n for n in walk if n.__class__ in types]
     with pytest.raises(TypeError):
         astindex._speedups.of_types((), (ast.Name,))
+
+
+_HEAP_PROBE = r"""
+import ctypes, sys
+libc = ctypes.CDLL(None)
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc.mallinfo2.restype = MallInfo2
+if sys.argv[1] == "one-shot":
+    from sls_lint.engine import one_shot_process
+    one_shot_process()
+# 80 MB in blocks malloc takes from its heap (above obmalloc's 512 bytes, below the mmap threshold)
+blocks = [bytearray(4000) for _ in range(20000)]
+grown = libc.mallinfo2().arena
+del blocks
+print(grown, libc.mallinfo2().arena)
+"""
+
+
+@needs_c
+@pytest.mark.skipif(not sys.platform.startswith("linux") or __import__("platform").libc_ver()[0] != "glibc", reason="glibc only")
+def test_one_shot_process_keeps_the_heap_top():
+    # a large run frees big blocks at the top of malloc's heap after every module: trimmed each
+    # time, every page is faulted in again (a third of a large run's page faults)
+    import subprocess
+
+    def heap(mode: str) -> tuple[int, int]:
+        out = subprocess.run([sys.executable, "-c", _HEAP_PROBE, mode], capture_output=True, text=True, check=True).stdout
+        grown, after = map(int, out.split())
+        return grown, after
+
+    grown, after = heap("default")
+    assert after < grown / 2  # the probe sees trimming when nothing is changed
+    grown, after = heap("one-shot")
+    assert after >= grown * 0.9
