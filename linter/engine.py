@@ -60,8 +60,11 @@ class SourceStore:
     """Reads project files once (keeping encoding/BOM/newlines for the writer), with an in-memory
     overlay for stdin, editors and fix rounds."""
 
-    def __init__(self, root: str, overlay: Mapping[str, str] | None = None, text_memo: dict | None = None):
+    def __init__(self, root: str, overlay: Mapping[str, str] | None = None, text_memo: dict | None = None, *, remember_reads: bool = True):
         self.root = root
+        # whether each read records the file's digest for a later write (writer.read_source):
+        # False for a run that writes nothing
+        self.remember_reads = remember_reads
         # a long-lived caller's memo (the LSP: one per project): absolute path -> (file status,
         # text, encoding) of an earlier read, used while the file's status (mtime, ctime, size,
         # inode, device) is unchanged; read_source recorded the file's digest when it was read
@@ -111,7 +114,7 @@ class SourceStore:
 
         memo = self.text_memo
         if memo is None:
-            return read_source(self.abs(path))
+            return read_source(self.abs(path), remember=self.remember_reads)
         from .cache import file_status
 
         full = self.abs(path)
@@ -121,7 +124,7 @@ class SourceStore:
         found = memo.get(full)
         if found is not None and status is not None and found[0] == status:
             return found[1], found[2]
-        text, enc = read_source(full)
+        text, enc = read_source(full, remember=self.remember_reads)
         if status is not None:
             memo[full] = (status, text, enc)
         else:
@@ -1555,10 +1558,13 @@ class Linter:
         parts = [__version__, root, self.config.digest(), rules_key]
         return Cache(self.cache_dir(root), parts)
 
-    def _analysis(self, root, files, checked, overlay, cache=None) -> Analysis:
+    def _analysis(self, root, files, checked, overlay, cache=None, *, writes: bool = True) -> Analysis:
+        """``writes``: whether the files read may be written afterwards (fixes applied): only then
+        does each read record the file's digest for the write's unchanged-since-read check."""
         from .inline import expand  # handler code inline in deployment files -> virtual modules
 
-        store = SourceStore(root, overlay, self.text_memo)
+        # a text memo outlives this call (a later fix reuses its texts without reading): it remembers
+        store = SourceStore(root, overlay, self.text_memo, remember_reads=writes or self.text_memo is not None)
         # without a cache the inline scan reads every file: through the run's store, so once
         files, checked, overlay, attach = expand(root, files, checked, overlay, cache=cache, read=store.text if cache is None else None)
         store.overlay = dict(overlay)  # with the inline modules
@@ -1611,7 +1617,7 @@ class Linter:
         cache = self._open_cache(root)
         if changed is not None:
             rel_changed = {os.path.relpath(os.path.abspath(os.path.join(self.cwd, p)), root).replace(os.sep, "/") for p in changed}
-            full = self._analysis(root, files, checked, dict(work), cache)
+            full = self._analysis(root, files, checked, dict(work), cache, writes=apply)
             base_facts = full.facts()
             checked = checked & affected_paths(base_facts, rel_changed)
         if shard is not None:
@@ -1619,7 +1625,7 @@ class Linter:
         originals: dict[str, str] = {}
         applied_total = 0
         failed: dict[str, None] = {}
-        analysis = self._analysis(root, files, checked, work, cache)
+        analysis = self._analysis(root, files, checked, work, cache, writes=apply)
         if changed is not None:
             analysis.base_facts = base_facts
         diags = analysis.run()
@@ -1650,7 +1656,7 @@ class Linter:
             if not changed_any:
                 break
             encodings = analysis.store.encodings
-            analysis = self._analysis(root, files, checked, work, cache)
+            analysis = self._analysis(root, files, checked, work, cache, writes=apply)
             analysis.store.encodings.update(encodings)
             diags = analysis.run()
         if cache is not None:
@@ -1711,7 +1717,7 @@ class Linter:
     def _functions(self, paths: Sequence[str]) -> list[Function]:
         root, files, checked, errors, context = self._collect(paths, None)
         cache = self._open_cache(root)
-        analysis = self._analysis(root, files, checked, {}, cache)
+        analysis = self._analysis(root, files, checked, {}, cache, writes=False)
         fns = analysis.project.functions
         if cache is not None:
             cache.save()

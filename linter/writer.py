@@ -47,6 +47,15 @@ def decode_source(data: bytes, *, python: bool = True) -> tuple[str, Encoding]:
     do not match the encoding.
     """
     bom = data.startswith(codecs.BOM_UTF8)
+    if python and _cookie_free(data):
+        # what detect_encoding gives without a cookie (UTF-8), without its line-by-line work; a
+        # text that is not UTF-8 takes the full path below, for detect_encoding's own error
+        try:
+            text = (data[len(codecs.BOM_UTF8):] if bom else data).decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return text, Encoding("utf-8", bom, detect_newline(text))
     if python:
         name, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     else:
@@ -55,6 +64,15 @@ def decode_source(data: bytes, *, python: bool = True) -> tuple[str, Encoding]:
     body = data[len(codecs.BOM_UTF8):] if bom else data
     text = body.decode(name)
     return text, Encoding(name, bom, detect_newline(text))
+
+
+def _cookie_free(data: bytes) -> bool:
+    """No PEP 263 coding cookie can be there: ``coding`` is not in the first two lines (lines as
+    ``detect_encoding`` reads them: ending at ``\n``), the only place where a cookie counts."""
+    end = data.find(b"\n")
+    if end >= 0:
+        end = data.find(b"\n", end + 1)
+    return b"coding" not in (data if end < 0 else data[:end])
 
 
 def encode_source(text: str, encoding: Encoding) -> bytes:
@@ -103,12 +121,16 @@ def read_bytes(path: str) -> bytes:
     return data
 
 
-def read_source(path: str | os.PathLike[str]) -> tuple[str, Encoding]:
+def read_source(path: str | os.PathLike[str], *, remember: bool = True) -> tuple[str, Encoding]:
+    """The text and encoding of a file. ``remember``: record a digest of the bytes, which a later
+    :func:`write_source` of the same path compares with the file before replacing it; a caller
+    that will never write (a run without fixes) can leave it out (a hash of every file it reads)."""
     path = os.fspath(path)
     data = read_bytes(path)
-    # keyed by the absolute path as read (realpath costs an lstat per component, for every file
-    # of a run); a write looks its real path up first, then the path it was given
-    _READ_DIGESTS[os.path.abspath(path)] = _digest(data)
+    if remember:
+        # keyed by the absolute path as read (realpath costs an lstat per component, for every
+        # file of a run); a write looks its real path up first, then the path it was given
+        _READ_DIGESTS[os.path.abspath(path)] = _digest(data)
     return decode_source(data, python=os.path.splitext(path)[1].lower() in PYTHON_SUFFIXES)
 
 

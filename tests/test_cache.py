@@ -341,7 +341,7 @@ def test_unchanged_status_skips_reading_and_any_write_is_seen(tree, monkeypatch)
     time.sleep(0.05)
     reads: list[str] = []
     real = writer.read_source
-    monkeypatch.setattr(writer, "read_source", lambda p: (reads.append(str(p)), real(p))[1])
+    monkeypatch.setattr(writer, "read_source", lambda p, **kw: (reads.append(str(p)), real(p, **kw))[1])
     warm = lint(tree)
     assert warm.stats.files_from_cache == warm.stats.files_checked
     assert not [p for p in reads if p.endswith(".py") and p not in {os.path.join(tree, *d.path.split("/")) for d in warm.diagnostics}]

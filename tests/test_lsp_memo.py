@@ -260,9 +260,9 @@ def test_text_memo_reads_only_changed_files_and_matches_fresh_runs(tmp_path, mon
     reads: list[str] = []
     real = writer.read_source
 
-    def counting(path):
+    def counting(path, **kw):
         reads.append(os.path.basename(str(path)))
-        return real(path)
+        return real(path, **kw)
 
     monkeypatch.setattr(writer, "read_source", counting)
     _project(tmp_path)

@@ -121,3 +121,61 @@ def test_a_file_changed_since_it_was_read_is_never_overwritten(tmp_path, via_lin
     text, enc = read_source(path)  # read again: now the write goes through
     write_source(path, text.replace("2", "3"), enc)
     assert real.read_text() == "x = 3  # someone else's edit\n"
+
+
+def _decode_by_tokenize(data: bytes) -> tuple[str, Encoding]:
+    """decode_source for a Python file as it was before its no-cookie fast path: the reference."""
+    import io
+    import tokenize
+
+    from sls_lint.writer import detect_newline
+
+    bom = data.startswith(codecs.BOM_UTF8)
+    name, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    name = "utf-8" if name == "utf-8-sig" else codecs.lookup(name).name
+    text = (data[len(codecs.BOM_UTF8):] if bom else data).decode(name)
+    return text, Encoding(name, bom, detect_newline(text))
+
+
+def _outcome(fn, data: bytes):
+    try:
+        return fn(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        return type(exc), str(exc)
+
+
+_LINES = [b"x = 1", b"# -*- coding: latin-1 -*-", b"# coding=utf-8", b"# coding: cp1252", b"# vim: set fileencoding=utf-16 :",
+          b"# coding: nonsense", b"s = 'caf\xc3\xa9'", b"s = 'caf\xe9'", b"# encoding utf-8", b"\xff\xfe", b"", b"  # coding: ascii",
+          "# coding: latin-1\u00e9".encode("latin-1"), b"print('coding')"]
+
+
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("sep", [b"\n", b"\r\n", b"\r"])
+def test_python_decoding_matches_detect_encoding(bom, sep):
+    # every mix of three lines (cookies on line 1, 2 or 3, invalid UTF-8 before and after
+    # them, "coding" in code): same text and encoding, or the same error, as tokenize's path
+    from itertools import product
+
+    from sls_lint.writer import decode_source
+
+    for lines in product(_LINES, repeat=3):
+        data = (codecs.BOM_UTF8 if bom else b"") + sep.join(lines) + sep
+        assert _outcome(lambda d: decode_source(d, python=True), data) == _outcome(_decode_by_tokenize, data), data
+
+
+def test_a_run_that_writes_nothing_records_no_digests(tmp_path):
+    # the unchanged-since-read check needs a digest of what a fix run read; a plain check
+    # hashes nothing (every file of the project is read)
+    from sls_lint import writer
+    from sls_lint.config import load_config
+    from sls_lint.engine import Linter
+    from sls_lint.rule import all_options
+
+    (tmp_path / "handler.py").write_text("import requests\n\ndef handler(event, context):\n    return requests.get('https://x')\n")
+    key = os.path.abspath(tmp_path / "handler.py")
+    writer._READ_DIGESTS.pop(key, None)
+    cfg = load_config(None, start=str(tmp_path), rule_options=all_options())
+    assert Linter(cfg, cwd=str(tmp_path)).lint(["."]).diagnostics  # read and analysed
+    assert key not in writer._READ_DIGESTS
+    Linter(cfg, cwd=str(tmp_path)).fix(["."])
+    assert key in writer._READ_DIGESTS
