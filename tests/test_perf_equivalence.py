@@ -476,3 +476,31 @@ def test_screened_call_names_route_exactly_like_resolved_ones():
     found = {_screened_call_name(aliased, terminals)(c) for c in nodes_of(aliased, ast.Call)}
     assert {"requests.get", "requests.Session", "boto3.client", "psycopg2.connect", "requests.post", "requests.session",
             "mysql.connector.connection.MySQLConnection"} <= found
+
+
+def test_dispatch_per_token_set_is_the_rules_those_tokens_activate(tmp_path):
+    """``Analysis._dispatch_for`` memoises per set of prefilter tokens found: asked for token sets
+    in any order (and again), its table always holds exactly the rules whose tokens meet the
+    set, or that have none, each under every node type it visits."""
+    import random
+
+    from sls_lint.config import load_config
+    from sls_lint.engine import Linter
+    from sls_lint.rule import all_options
+
+    (tmp_path / "handler.py").write_text("def main(event, context):\n    return 1\n")
+    config = load_config(None, start=str(tmp_path), rule_options=all_options(), overrides={"select": ["ALL"]})
+    linter = Linter(config, cwd=str(tmp_path))
+    root, files, checked, _errors, _context = linter._collect([str(tmp_path)], None)
+    analysis = linter._analysis(root, files, checked, {})
+    rules = analysis.python_rules()[0]
+    tokens = sorted({t for r in rules if r.prefilter for t in r.prefilter})
+    rng = random.Random(7)
+    sets = [frozenset(rng.sample(tokens, rng.randint(0, 4))) for _ in range(40)]
+    for present in sets + sets[::-1] + rng.sample(sets, len(sets)):
+        expected = [r for r in rules if r.prefilter is None or not present.isdisjoint(r.prefilter)]
+        found = analysis._dispatch_for(present)
+        assert found is not None  # some rules have no prefilter
+        table = found[0]
+        got = {(id(r), nt) for nt, entries in table.items() for r, _fn in entries}
+        assert got == {(id(r), nt) for r in expected for nt in r.node_types()}
