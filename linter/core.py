@@ -7,8 +7,9 @@ processes and compared in tests. Positions are 1-based lines and 1-based *charac
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 class Severity(str, enum.Enum):
@@ -49,6 +50,9 @@ def freeze(params: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
     """Turn a mapping into a hashable, ordered tuple of pairs (lists become tuples)."""
 
     def _f(v: Any) -> Any:
+        cls = v.__class__
+        if cls is str or cls is int or v is None:  # most values (an ABC check costs ~1 us)
+            return v
         if isinstance(v, Mapping):
             return tuple((k, _f(x)) for k, x in sorted(v.items()))
         if isinstance(v, list):

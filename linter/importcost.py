@@ -135,20 +135,27 @@ class Closure:
 def module_scope_imports(model: ModuleModel) -> list[ast.Import | ast.ImportFrom]:
     """Imports that run when the module is imported (also inside module-level if/try/with and
     class bodies), not in functions and not under ``if TYPE_CHECKING:``."""
+    # A statement sits only in the bodies of statements (and of except / case clauses), never in
+    # an expression: an import runs at import time unless a function definition encloses it.
+    # The module's imports come from its by-type index, each followed up its parents (a few
+    # levels) instead of visiting every statement and its expressions.
     out: list[ast.Import | ast.ImportFrom] = []
-    stack: list[ast.AST] = [model.tree]
-    while stack:
-        node = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+    parents = model.parents
+    skipped = model.type_checking_imports
+    for kind in (ast.Import, ast.ImportFrom):
+        for node in nodes_of(model, kind):
+            if node in skipped:
                 continue
-            if isinstance(child, (ast.Import, ast.ImportFrom)):
-                if child not in model.type_checking_imports:
-                    out.append(child)
-            elif isinstance(child, ast.stmt) or isinstance(child, (ast.ExceptHandler,)) or type(child).__name__ == "match_case":
-                stack.append(child)
+            up = parents.get(node)
+            while up is not None and up.__class__ not in _DEFINITIONS:
+                up = parents.get(up)
+            if up is None:
+                out.append(node)
     out.sort(key=lambda n: (n.lineno, n.col_offset))
     return out
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 class ImportCosts:

@@ -504,3 +504,109 @@ def test_dispatch_per_token_set_is_the_rules_those_tokens_activate(tmp_path):
         table = found[0]
         got = {(id(r), nt) for nt, entries in table.items() for r, _fn in entries}
         assert got == {(id(r), nt) for r in expected for nt in r.node_types()}
+
+
+def _freeze_reference(params):
+    from collections.abc import Mapping
+
+    def _f(v):
+        if isinstance(v, Mapping):
+            return tuple((k, _f(x)) for k, x in sorted(v.items()))
+        if isinstance(v, list):
+            return tuple(_f(x) for x in v)
+        return v
+
+    return tuple((k, _f(v)) for k, v in sorted((params or {}).items()))
+
+
+def test_freeze_is_the_plain_definition():
+    """core.freeze's fast path for scalars turns every value (mappings of any type, lists,
+    scalars, a str subclass) into what the plain recursive definition gives."""
+    import types
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sls_lint.core import freeze
+
+    class Tag(str):
+        pass
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5), st.text(max_size=3).map(Tag))
+    values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3),
+                                                           st.dictionaries(st.text(max_size=3), inner, max_size=3).map(types.MappingProxyType)), max_leaves=12)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.dictionaries(st.text(max_size=4), values, max_size=4))
+    def check(params):
+        assert freeze(params) == _freeze_reference(params)
+
+    check()
+
+
+def _module_scope_imports_by_visiting(model):
+    """importcost.module_scope_imports as it was: every statement visited from the module down,
+    function and lambda bodies skipped (the reference)."""
+    out = []
+    stack = [model.tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                if child not in model.type_checking_imports:
+                    out.append(child)
+            elif isinstance(child, ast.stmt) or isinstance(child, (ast.ExceptHandler,)) or type(child).__name__ == "match_case":
+                stack.append(child)
+    out.sort(key=lambda n: (n.lineno, n.col_offset))
+    return out
+
+
+SCOPED_IMPORTS = '''
+import a
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    import tc
+try:
+    import b
+except ImportError:
+    import c
+else:
+    import d
+finally:
+    import d2
+class K:
+    import e
+    def m(self):
+        import f
+    class Deep:
+        import e2
+        async def n(self):
+            import f2
+def g():
+    import h
+    class L:
+        import i
+    def inner():
+        import i2
+with x:
+    import j
+match y:
+    case 1:
+        import k
+for q in r:
+    import l
+else:
+    import l2
+while w:
+    from m import n
+async def co():
+    async with z:
+        import o
+'''
+
+
+@pytest.mark.parametrize("model", list(_models()) + [ModuleModel("scoped.py", SCOPED_IMPORTS, ast.parse(SCOPED_IMPORTS))], ids=lambda m: m.path)
+def test_module_scope_imports_are_the_visited_ones(model):
+    assert importcost.module_scope_imports(model) == _module_scope_imports_by_visiting(model)
