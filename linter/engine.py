@@ -1683,8 +1683,10 @@ class Linter:
         stats.fixes_applied = applied_total
         out = []
         for d in diags:
-            out.append(Diagnostic(d.code, d.name, d.severity, self.display(root, d.path), d.span, d.message, d.function, d.fix, d.fingerprint_source))
-        out.sort(key=lambda d: d.sort_key())
+            shown = self.display(root, d.path)
+            # (the display path is the path itself, the same str, when the root is the working directory)
+            out.append(d if shown is d.path else Diagnostic(d.code, d.name, d.severity, shown, d.span, d.message, d.function, d.fix, d.fingerprint_source))
+        out.sort(key=Diagnostic.sort_key)
         sources = {}
         for path in {d.path for d in diags}:
             t = analysis.store.text(path)
@@ -1701,9 +1703,17 @@ class Linter:
         result.root = root
         result.index = analysis.index
         result.checked = sorted(self.display(root, p) for p in checked)
-        self._last_encodings = {os.path.join(root, *p.split("/")): e for p, e in analysis.store.encodings.items()}
+        self._last_read = (root, analysis.store.encodings)  # for write(): how each file was stored
+        self._last_by_abs: dict[str, Any] | None = None
         self._last_root = root
         return result
+
+    def _last_encodings(self) -> dict[str, Any]:
+        """Absolute path -> encoding of each file the last fix() read (computed when a write asks)."""
+        if getattr(self, "_last_by_abs", None) is None:
+            root, encodings = getattr(self, "_last_read", ("", {}))
+            self._last_by_abs = {os.path.join(root, *p.split("/")): e for p, e in encodings.items()}
+        return self._last_by_abs
 
     def write(self, result: LintResult) -> list[str]:
         """Write fixed files atomically, keeping encoding, BOM and newline style. Returns the
@@ -1714,7 +1724,7 @@ class Linter:
 
         written = []
         for abs_path, (before, after) in sorted(result.fixed_sources.items()):
-            enc = getattr(self, "_last_encodings", {}).get(abs_path)
+            enc = self._last_encodings().get(abs_path)
             try:
                 if enc is None:
                     now, enc = read_source(abs_path)
