@@ -10,7 +10,6 @@ if __name__ == "__main__":  # `python -m sls_lint.cli`: never import the project
 
     drop_cwd_entry()
 
-import difflib
 import json
 import os
 import sys
@@ -184,6 +183,8 @@ def _check(paths, fix, unsafe_fixes, diff, show_fixes, select, extend_select, ig
     for msg in result.fixes_failed:
         click.echo(f"sls-lint: warning: {msg}", err=True)
     if diff:
+        import difflib
+
         out = []
         for abs_path, (before, after) in sorted(result.fixed_sources.items()):
             rel = os.path.relpath(abs_path, cwd).replace(os.sep, "/")

@@ -7,7 +7,6 @@ such a text is tens of kilobytes) is parsed first in a child interpreter; when t
 the text is reported as unparsable instead of parsed here. Other versions never probe."""
 from __future__ import annotations
 
-import subprocess
 import sys
 
 PROBE_CHARS = 32_768  # shorter texts cannot nest deep enough to overflow the stack
@@ -20,6 +19,8 @@ def crashes_parser(text: str) -> bool:
     """Whether ``ast.parse(text)`` would kill this interpreter (only ever True on 3.10)."""
     if not CRASH_PRONE or len(text) < PROBE_CHARS:
         return False
+    import subprocess  # here: 3.11 and later never probe (and a run's start saves its import)
+
     try:
         done = subprocess.run(
             [sys.executable, "-I", "-c", _PROBE],

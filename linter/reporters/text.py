@@ -12,7 +12,6 @@ counted per rule instead.
 """
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from typing import Sequence
 
@@ -76,6 +75,8 @@ def _fix_diff(source: str | None, edits: list[TextEdit]) -> list[str]:
     from sls_lint.fixers import apply_edits
 
     after = apply_edits(source, edits)
+    import difflib  # only with --show-fixes
+
     lines = difflib.unified_diff(source.splitlines(), after.splitlines(), lineterm="", n=1)
     from sls_lint.secrets import redact_text
 

@@ -75,7 +75,6 @@ None.
 from __future__ import annotations
 
 import ast
-import difflib
 import posixpath
 import re
 
@@ -232,6 +231,8 @@ class HandlerNotFound(Rule):
         if any(n.target.id == name for n in nodes_of(model, ast.NamedExpr)):
             return None
         if not bindings:
+            import difflib  # only for a handler that is not found
+
             close = difflib.get_close_matches(name, sorted(names), n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             return (f"Handler `{fn.handler_module}.{name}` of `{fn.name}`: `{fn.handler_path}` defines no `{name}`, "
