@@ -92,6 +92,94 @@ contains(PyObject *set, PyTypeObject *t)
     return PySet_Contains(set, (PyObject *)t);
 }
 
+/* What the model's walk asks about a node type, looked up once per type instead of three set
+   lookups, a subtype check and a dict lookup per node: an open-addressing table keyed by the type
+   object (strong references), emptied whenever configure() or configure_model() changes what
+   the answers come from. */
+enum { TF_AST = 1, TF_TERMINAL = 2, TF_SPECIAL = 4, TF_NO_CHILDREN = 8 };
+#define TC_SIZE 1024 /* a power of two, far above the ~130 node types */
+
+typedef struct {
+    PyTypeObject *type;
+    PyObject *fields; /* child_fields(type), for AST types */
+    int flags;
+} TypeEntry;
+
+static TypeEntry g_tc[TC_SIZE];
+static Py_ssize_t g_tc_count;
+
+static void
+tc_clear(void)
+{
+    for (Py_ssize_t i = 0; i < TC_SIZE; i++) {
+        Py_CLEAR(g_tc[i].type);
+        Py_CLEAR(g_tc[i].fields);
+        g_tc[i].flags = 0;
+    }
+    g_tc_count = 0;
+}
+
+static PyObject *child_fields(PyTypeObject *t);
+
+/* the entry of type t (borrowed; valid until the next tc_clear), NULL with an error set */
+static TypeEntry *
+type_entry(PyTypeObject *t)
+{
+    size_t h = ((size_t)(uintptr_t)t >> 4) & (TC_SIZE - 1);
+    while (g_tc[h].type != NULL) {
+        if (g_tc[h].type == t)
+            return &g_tc[h];
+        h = (h + 1) & (TC_SIZE - 1);
+    }
+    if (g_tc_count >= TC_SIZE / 2) { /* never with the ast module's types; stay correct anyway */
+        tc_clear();
+        h = ((size_t)(uintptr_t)t >> 4) & (TC_SIZE - 1);
+    }
+    int flags = 0;
+    PyObject *fields = NULL;
+    if (PyType_IsSubtype(t, g_ast)) {
+        flags |= TF_AST;
+        fields = child_fields(t);
+        if (fields == NULL)
+            return NULL;
+        PyObject *sets[3] = {g_terminal, g_special, g_no_children};
+        int bits[3] = {TF_TERMINAL, TF_SPECIAL, TF_NO_CHILDREN};
+        for (int i = 0; i < 3; i++) {
+            int r = sets[i] == NULL ? 0 : contains(sets[i], t);
+            if (r < 0) {
+                Py_DECREF(fields);
+                return NULL;
+            }
+            if (r)
+                flags |= bits[i];
+        }
+    }
+    Py_INCREF(t);
+    g_tc[h].type = t;
+    g_tc[h].fields = fields;
+    g_tc[h].flags = flags;
+    g_tc_count++;
+    return &g_tc[h];
+}
+
+/* node.<name> (a new reference; NULL with AttributeError when it has none): a node's fields are
+   in its instance dict, read there first (getattr would search the type's MRO before it) */
+static PyObject *
+node_field(PyObject *node, PyObject *name)
+{
+    PyObject **dictptr = _PyObject_GetDictPtr(node);
+    if (dictptr != NULL && *dictptr != NULL) {
+        PyObject *v = PyDict_GetItemWithError(*dictptr, name);
+        if (v != NULL) {
+            Py_INCREF(v);
+            return v;
+        }
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    return PyObject_GetAttr(node, name);
+}
+
 typedef struct { /* what the loops need (a WalkerObject holds the references) */
     PyObject *visit;        /* the model's Python _visit (special nodes) */
     PyObject *parents;      /* dict node -> parent */
@@ -310,12 +398,13 @@ visit_node(Walker *w, PyObject *child, PyObject *scope, PyObject *func, PyObject
            PyObject *in_tc, Py_ssize_t depth)
 {
     PyTypeObject *t = Py_TYPE(child);
-    int r = contains(g_terminal, t);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    r = contains(g_special, t);
-    if (r < 0)
+    TypeEntry *entry = type_entry(t);
+    if (entry == NULL)
         return -1;
+    int flags = entry->flags;
+    if (flags & TF_TERMINAL)
+        return 0;
+    int r = (flags & TF_SPECIAL) != 0;
     if (r) {
         /* binding nodes and an If that is not `if TYPE_CHECKING:` are handled here; the
            rest in Python (classes, lambdas, imports, global/nonlocal, TYPE_CHECKING blocks),
@@ -362,11 +451,8 @@ visit_node(Walker *w, PyObject *child, PyObject *scope, PyObject *func, PyObject
         if (calls != NULL && PyList_Append(calls, child) < 0)
             return -1;
     }
-    else {
-        r = contains(g_no_children, t);
-        if (r != 0)
-            return r < 0 ? -1 : 0;
-    }
+    else if (flags & TF_NO_CHILDREN)
+        return 0;
 children:
     /* twice: the Python loop spends two frames (_visit, _visit_block) per level, and a tree too
        deep for it must be too deep here as well (the rules walk it in Python afterwards) */
@@ -404,13 +490,21 @@ static int
 visit_block(Walker *w, PyObject *node, PyObject *scope, PyObject *func, PyObject *calls, PyObject *prefix,
             PyObject *in_tc, Py_ssize_t depth)
 {
-    PyObject *fields = child_fields(Py_TYPE(node));
-    if (fields == NULL)
+    TypeEntry *entry = type_entry(Py_TYPE(node));
+    if (entry == NULL)
         return -1;
+    PyObject *fields = entry->fields;
+    if (fields == NULL) { /* not an AST node: child_fields as before */
+        fields = child_fields(Py_TYPE(node));
+        if (fields == NULL)
+            return -1;
+    }
+    else
+        Py_INCREF(fields); /* a Python visit below may empty the cache */
     PyObject *level = NULL; /* borrowed: levels[depth + 1], fetched on the first child */
     Py_ssize_t n = PyTuple_GET_SIZE(fields);
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *value = PyObject_GetAttr(node, PyTuple_GET_ITEM(fields, i));
+        PyObject *value = node_field(node, PyTuple_GET_ITEM(fields, i));
         if (value == NULL) {
             if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
                 PyErr_Clear();
@@ -419,15 +513,17 @@ visit_block(Walker *w, PyObject *node, PyObject *scope, PyObject *func, PyObject
             goto fail;
         }
         int rc = 0;
-        if (PyObject_TypeCheck(value, g_ast)) {
-            rc = visit_child(w, value, node, &level, scope, func, calls, prefix, in_tc, depth + 1);
-        }
-        else if (PyList_CheckExact(value)) {
+        if (PyList_CheckExact(value)) {
             /* the list may not change while it is read (nothing here mutates the tree), but
                hold each item: a Python visit could in principle drop the list's reference */
             for (Py_ssize_t j = 0; j < PyList_GET_SIZE(value); j++) {
                 PyObject *child = PyList_GET_ITEM(value, j);
-                if (!PyObject_TypeCheck(child, g_ast))
+                TypeEntry *ce = type_entry(Py_TYPE(child));
+                if (ce == NULL) {
+                    rc = -1;
+                    break;
+                }
+                if (!(ce->flags & TF_AST))
                     continue;
                 Py_INCREF(child);
                 rc = visit_child(w, child, node, &level, scope, func, calls, prefix, in_tc, depth + 1);
@@ -435,6 +531,13 @@ visit_block(Walker *w, PyObject *node, PyObject *scope, PyObject *func, PyObject
                 if (rc < 0)
                     break;
             }
+        }
+        else if (value != Py_None) {
+            TypeEntry *ve = type_entry(Py_TYPE(value));
+            if (ve == NULL)
+                rc = -1;
+            else if (ve->flags & TF_AST)
+                rc = visit_child(w, value, node, &level, scope, func, calls, prefix, in_tc, depth + 1);
         }
         Py_DECREF(value);
         if (rc < 0)
@@ -926,6 +1029,7 @@ configure(PyObject *module, PyObject *args)
     Py_XSETREF(g_fields_fn, fields_fn);
     Py_INCREF(ast_type);
     Py_XSETREF(g_ast, (PyTypeObject *)ast_type);
+    tc_clear();
     Py_RETURN_NONE;
 }
 
@@ -959,6 +1063,7 @@ configure_model(PyObject *module, PyObject *args)
         Py_INCREF(given[i]);
         Py_XSETREF(*slots[i], given[i]);
     }
+    tc_clear();
     Py_RETURN_NONE;
 }
 

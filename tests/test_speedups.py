@@ -378,3 +378,28 @@ def test_one_shot_process_keeps_the_heap_top():
     assert after < grown / 2  # the probe sees trimming when nothing is changed
     grown, after = heap("one-shot")
     assert after >= grown * 0.9
+
+
+@needs_c
+def test_walker_follows_a_new_configuration():
+    """The C walker remembers per node type what the model's tables say about it (terminal,
+    special, leaf, child fields); configuring it anew must take effect at once, and the model
+    built after restoring the tables must be the original one."""
+    source = "def handler(event, context):\n    return requests.get(url(event), timeout=3)\n"
+    sp = astindex._speedups
+
+    def walk_of() -> list[str]:
+        model = semantic.ModuleModel("m.py", source, ast.parse(source))
+        return [type(n).__name__ for n in astindex.walk_list(model.tree)]
+
+    before = walk_of()
+    assert "keyword" in before and before.count("Call") == 2
+    args = (semantic._TERMINAL | {ast.Call}, semantic._SPECIAL_NODES, semantic._NO_CHILDREN, ast.Call, semantic._BINDERS,
+            (ast.Name, ast.Tuple, ast.List, ast.Starred, ast.Attribute, ast.If, ast.FunctionDef, ast.AsyncFunctionDef))
+    try:
+        sp.configure_model(*args)
+        cut = walk_of()
+        assert cut.count("Call") == 1 and "keyword" not in cut  # the outer call is a leaf now
+    finally:
+        sp.configure_model(semantic._TERMINAL, *args[1:])
+    assert walk_of() == before
