@@ -28,7 +28,8 @@
  * chunk_tokens(text, memo, tokens, max_memo) is importcost's word index loop over a text's chunks
  * (and engine.Prefilter's, for tokens token_matcher does not take); token_matcher(tokens) and
  * find_tokens(matcher, text) are engine.Prefilter's one-pass substring search;
- * of_types(nodes, types) filters a walk by exact node types;
+ * of_types(nodes, types) filters a walk by exact node types; long_strings(nodes, min_len) keeps
+ * the Constant nodes holding a str or bytes of at least min_len;
  * dispatch(walk, table, by_name, call_name, call_rules, ctx, terminals, aliased) is the engine's
  * loop calling the rules' visit methods over a module.
  *
@@ -45,7 +46,7 @@
 #include <malloc.h>
 #endif
 
-#define SPEEDUPS_API 12 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 13 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -1189,6 +1190,45 @@ of_types(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* long_strings(nodes, min_len) -> [n for n in nodes if type(n.value) in (str, bytes) and
+   len(n.value) >= min_len] (list order kept): the string literals worth a secret scan, out of a
+   module's Constant nodes (most are short keys, numbers, None) */
+static PyObject *
+long_strings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyList_Check(args[0]) || !PyLong_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "long_strings(nodes: list, min_len: int)");
+        return NULL;
+    }
+    PyObject *nodes = args[0];
+    Py_ssize_t min_len = PyLong_AsSsize_t(args[1]);
+    if (min_len == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(nodes); i++) {
+        PyObject *node = PyList_GET_ITEM(nodes, i);
+        Py_INCREF(node);
+        PyObject *value = node_field(node, g_str_value);
+        Py_DECREF(node);
+        if (value == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+                goto fail;
+            PyErr_Clear();
+            continue;
+        }
+        Py_ssize_t n = PyUnicode_Check(value) ? PyUnicode_GET_LENGTH(value) : PyBytes_Check(value) ? PyBytes_GET_SIZE(value) : -1;
+        Py_DECREF(value);
+        if (n >= min_len && PyList_Append(out, node) < 0)
+            goto fail;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 /* the tokens of `tokens` (a tuple; none with whitespace) that `chunk` contains, as a tuple */
 static PyObject *
 contained(PyObject *chunk, PyObject *tokens)
@@ -1926,6 +1966,8 @@ static PyMethodDef methods[] = {
     {"walk", walk, METH_VARARGS, "walk(tree, leaves) -> list: ast.walk's order, leaves left out"},
     {"group_by_type", group_by_type, METH_O, "group_by_type(nodes) -> {type: [nodes]} in list order"},
     {"of_types", (PyCFunction)(void (*)(void))of_types, METH_FASTCALL, "of_types(nodes, types) -> the nodes of exactly those types, in order"},
+    {"long_strings", (PyCFunction)(void (*)(void))long_strings, METH_FASTCALL,
+     "long_strings(nodes, min_len) -> the nodes whose value is a str or bytes of at least min_len, in order"},
     {"qualified_name", (PyCFunction)(void (*)(void))qualified_name, METH_FASTCALL,
      "qualified_name(expr, scope, module_scope, module_name, functions, builtins, def_types): ModuleModel.qualified_name"},
     {"dispatch", (PyCFunction)(void (*)(void))dispatch, METH_FASTCALL,

@@ -647,6 +647,14 @@ _CACHE_ATTR = "_sls_lint_secrets"
 TESTS_OPTION = ("secrets-in-tests", "boolean", False, "Also report SLS402, SLS403 and SLS405 in test files (test-paths); SLS401 always checks them.")
 
 
+def long_strings(nodes: list, min_len: int) -> list:
+    """The Constant nodes of ``nodes`` whose value is a str or bytes of at least ``min_len``
+    (in order): the literals a secret scan looks at (``_speedups.long_strings`` in C)."""
+    if _speedups is not None:
+        return _speedups.long_strings(nodes, min_len)
+    return [n for n in nodes if isinstance(n.value, (str, bytes)) and len(n.value) >= min_len]
+
+
 def python_secrets(ctx) -> list[PySecret]:
     """Every secret literal of the module ``ctx`` visits, each assigned to exactly one rule;
     computed once per module and shared by the SLS4xx rules."""
@@ -667,9 +675,7 @@ def python_secrets(ctx) -> list[PySecret]:
 
     out: list[PySecret] = []
     parents = model.parents
-    for node in nodes_of(model, ast.Constant):  # ast.walk order, from the module's shared index
-        if not isinstance(node.value, (str, bytes)) or len(node.value) < 6:
-            continue
+    for node in long_strings(nodes_of(model, ast.Constant), 6):  # ast.walk order, from the module's shared index
         value = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
         parent = parents.get(node)
         if parent.__class__ is ast.Call and not candidates(value, None):

@@ -403,3 +403,24 @@ def test_walker_follows_a_new_configuration():
     finally:
         sp.configure_model(semantic._TERMINAL, *args[1:])
     assert walk_of() == before
+
+
+LITERALS = '''
+a = "12345"; b = "123456"; c = b"12345"; d = b"123456"; e = 123456789; f = None; g = 1.5e300; h = ...
+i = "caf\\u00e9\\u00e9"; j = "\\U0001f600" * 6; k = f"{a}123456"; l = ("x" * 3, "yyyyyy"); m = True
+def f(p="password", *, q=b"\\x00" * 6):
+    """A docstring, long enough."""
+    return {"key": "value12", 7: 1234567}
+'''
+
+
+@needs_c
+@pytest.mark.parametrize("source", [LITERALS] + [p.read_text("utf-8") for p in sorted((ROOT / "linter").glob("*.py"))[:12]])
+def test_long_strings_like_the_comprehension(source):
+    from sls_lint.secrets import long_strings
+
+    nodes = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant)]
+    for min_len in (0, 1, 6, 7, 40):
+        expected = [n for n in nodes if isinstance(n.value, (str, bytes)) and len(n.value) >= min_len]
+        assert astindex._speedups.long_strings(nodes, min_len) == expected
+    assert long_strings(nodes, 6) == [n for n in nodes if isinstance(n.value, (str, bytes)) and len(n.value) >= 6]
