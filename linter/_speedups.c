@@ -29,7 +29,8 @@
  * (and engine.Prefilter's, for tokens token_matcher does not take); token_matcher(tokens) and
  * find_tokens(matcher, text) are engine.Prefilter's one-pass substring search;
  * of_types(nodes, types) filters a walk by exact node types; long_strings(nodes, min_len) keeps
- * the Constant nodes holding a str or bytes of at least min_len;
+ * the Constant nodes holding a str or bytes of at least min_len; group_by_field(nodes, name,
+ * wanted) groups nodes by a field's value, for the values wanted;
  * dispatch(walk, table, by_name, call_name, call_rules, ctx, terminals, aliased) is the engine's
  * loop calling the rules' visit methods over a module.
  *
@@ -46,7 +47,7 @@
 #include <malloc.h>
 #endif
 
-#define SPEEDUPS_API 13 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
+#define SPEEDUPS_API 14 /* astindex.SPEEDUPS_API: raise both with any change to what is exported */
 
 static PyObject *g_fields_map;   /* dict: node type -> tuple of child field names */
 static PyObject *g_fields_fn;    /* callable: node type -> that tuple (memoising into the map) */
@@ -1160,6 +1161,61 @@ fail:
     return NULL;
 }
 
+/* group_by_field(nodes, name, wanted) -> {v: [n for n in nodes if n.<name> == v]} for the values
+   v in `wanted` (any container: a dict, a set), each list in list order; a node without the
+   field is left out (e.g. a module's Name nodes by identifier, for the identifiers asked about) */
+static PyObject *
+group_by_field(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_Check(args[0]) || !PyUnicode_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "group_by_field(nodes: list, name: str, wanted)");
+        return NULL;
+    }
+    PyObject *nodes = args[0], *name = args[1], *wanted = args[2];
+    PyObject *found = PyDict_New();
+    if (found == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(nodes); i++) {
+        PyObject *node = PyList_GET_ITEM(nodes, i);
+        Py_INCREF(node);
+        PyObject *value = node_field(node, name);
+        if (value == NULL) {
+            Py_DECREF(node);
+            if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+                goto fail;
+            PyErr_Clear();
+            continue;
+        }
+        int in = PySequence_Contains(wanted, value);
+        int rc = 0;
+        if (in < 0)
+            rc = -1;
+        else if (in) {
+            PyObject *bucket = PyDict_GetItemWithError(found, value);
+            if (bucket == NULL) {
+                if (PyErr_Occurred())
+                    rc = -1;
+                else if ((bucket = PyList_New(0)) == NULL)
+                    rc = -1;
+                else {
+                    rc = PyDict_SetItem(found, value, bucket);
+                    Py_DECREF(bucket);
+                }
+            }
+            if (rc == 0)
+                rc = PyList_Append(bucket, node);
+        }
+        Py_DECREF(value);
+        Py_DECREF(node);
+        if (rc < 0)
+            goto fail;
+    }
+    return found;
+fail:
+    Py_DECREF(found);
+    return NULL;
+}
+
 /* of_types(nodes, types) -> [node for node in nodes if type(node) in types] (exact types, list
    order kept): a whole-walk filter for a few node types, e.g. pyast's imports in walk order */
 static PyObject *
@@ -1966,6 +2022,8 @@ static PyMethodDef methods[] = {
     {"walk", walk, METH_VARARGS, "walk(tree, leaves) -> list: ast.walk's order, leaves left out"},
     {"group_by_type", group_by_type, METH_O, "group_by_type(nodes) -> {type: [nodes]} in list order"},
     {"of_types", (PyCFunction)(void (*)(void))of_types, METH_FASTCALL, "of_types(nodes, types) -> the nodes of exactly those types, in order"},
+    {"group_by_field", (PyCFunction)(void (*)(void))group_by_field, METH_FASTCALL,
+     "group_by_field(nodes, name, wanted) -> {value: nodes whose field `name` has that value} for the values in wanted"},
     {"long_strings", (PyCFunction)(void (*)(void))long_strings, METH_FASTCALL,
      "long_strings(nodes, min_len) -> the nodes whose value is a str or bytes of at least min_len, in order"},
     {"qualified_name", (PyCFunction)(void (*)(void))qualified_name, METH_FASTCALL,

@@ -46,7 +46,7 @@ def child_fields(cls: type) -> tuple[str, ...]:
 # (linter/_speedups.c, built by setup.py when a C compiler is there). Without it (or an out of
 # date build), or with SLS_LINT_PURE=1 in the environment, the same code runs in Python: same
 # results, slower.
-SPEEDUPS_API = 13  # _speedups.API this code was written for (SPEEDUPS_API in _speedups.c)
+SPEEDUPS_API = 14  # _speedups.API this code was written for (SPEEDUPS_API in _speedups.c)
 try:
     if os.environ.get("SLS_LINT_PURE"):
         raise ImportError("SLS_LINT_PURE is set")

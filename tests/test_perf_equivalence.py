@@ -610,3 +610,68 @@ async def co():
 @pytest.mark.parametrize("model", list(_models()) + [ModuleModel("scoped.py", SCOPED_IMPORTS, ast.parse(SCOPED_IMPORTS))], ids=lambda m: m.path)
 def test_module_scope_imports_are_the_visited_ones(model):
     assert importcost.module_scope_imports(model) == _module_scope_imports_by_visiting(model)
+
+
+def _annotation_kinds_by_walking(model):
+    """heavy_import_at_module_scope's annotation kinds as they were computed: every annotation
+    walked, each node inside mapped to its kind (the reference)."""
+    out = {}
+    for n in astindex.nodes_of(model, ast.FunctionDef) + astindex.nodes_of(model, ast.AsyncFunctionDef):
+        anns = [a.annotation for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs if a.annotation is not None]
+        anns += [a.annotation for a in (n.args.vararg, n.args.kwarg) if a is not None and a.annotation is not None]
+        if n.returns is not None:
+            anns.append(n.returns)
+        for ann in anns:
+            for x in astindex.walk_list(ann):
+                out[id(x)] = "signature"
+    for n in astindex.nodes_of(model, ast.AnnAssign):
+        kind = {"function": "local", "module": "module", "class": "class"}.get(model.scope_at(n).kind, "module")
+        for x in astindex.walk_list(n.annotation):
+            out[id(x)] = kind
+    return out
+
+
+ANNOTATED = '''
+import typing as t, pandas as pd
+x: pd.DataFrame = pd.DataFrame()
+y: "pd.Series"
+def f(a: pd.Index, /, b: t.List[pd.Series] = pd.NA, *args: pd.X, c: (lambda q: pd.Y)(1) = 2, **kw: dict[str, pd.Z]) -> pd.R:
+    z: pd.Local = pd.local()
+    w: [pd.C for pd.D in pd.E] = 1
+    return lambda k=pd.K: k
+class K:
+    attr: pd.Attr = pd.value
+    def m(self) -> pd.M: ...
+async def g(p: pd.P | None) -> t.Optional[pd.Q]:
+    async def inner(r: pd.S): ...
+@pd.decorate(pd.arg)
+def h(d=pd.default): pd.body
+'''
+
+
+@pytest.mark.parametrize("model", list(_models()) + [ModuleModel("annotated.py", ANNOTATED, ast.parse(ANNOTATED))], ids=lambda m: m.path)
+def test_annotation_kind_of_each_name_is_the_walked_one(model):
+    from sls_lint.rules.coldstart.heavy_import_at_module_scope import _annotation_kind
+
+    expected = _annotation_kinds_by_walking(model)
+    for node in astindex.nodes_of(model, ast.Name):  # what the rule asks about
+        assert _annotation_kind(model, node) == expected.get(id(node)), ast.dump(node)[:80]
+
+
+@pytest.mark.parametrize("model", list(_models())[:20] + [ModuleModel("annotated.py", ANNOTATED, ast.parse(ANNOTATED))], ids=lambda m: m.path)
+def test_group_by_field_like_the_loop(model, monkeypatch):
+    from sls_lint.rules.coldstart import heavy_import_at_module_scope as rule
+
+    names = astindex.nodes_of(model, ast.Name)
+    wanted = set(list({n.id for n in names})[::2]) | {"not-a-name"}
+    expected: dict = {}
+    for n in names:
+        if n.id in wanted:
+            expected.setdefault(n.id, []).append(n)
+    if astindex._speedups is not None:
+        assert astindex._speedups.group_by_field(names, "id", wanted) == expected
+        assert astindex._speedups.group_by_field(names + [ast.Constant(1)], "id", dict.fromkeys(wanted)) == expected  # no such field: left out
+    imported = model.module_scope.imports
+    with_c = rule._NameIndex(model).by_id
+    monkeypatch.setattr(rule, "_speedups", None)
+    assert rule._NameIndex(model).by_id == with_c == {k: v for k, v in ((k, [n for n in names if n.id == k]) for k in imported) if v}

@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import ast
 
-from sls_lint.astindex import nodes_of, walk_list
+from sls_lint.astindex import _speedups, nodes_of
 from sls_lint.config import RuleOption
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.importcost import costs_for, lookup, threshold_ms
@@ -188,36 +188,52 @@ def _future_annotations(model) -> bool:
     )
 
 
-def _annotation_kinds(model) -> dict[int, str]:
-    """id(Name in an annotation) -> 'signature' | 'local' | 'module' | 'class'."""
-    out: dict[int, str] = {}
-    for n in nodes_of(model, ast.FunctionDef) + nodes_of(model, ast.AsyncFunctionDef):
-        anns = [a.annotation for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs if a.annotation is not None]
-        anns += [a.annotation for a in (n.args.vararg, n.args.kwarg) if a is not None and a.annotation is not None]
-        if n.returns is not None:
-            anns.append(n.returns)
-        for ann in anns:
-            for x in walk_list(ann):
-                out[id(x)] = "signature"
-    for n in nodes_of(model, ast.AnnAssign):
-        scope = model.scope_at(n)
-        kind = {"function": "local", "module": "module", "class": "class"}.get(scope.kind, "module")
-        for x in walk_list(n.annotation):
-            out[id(x)] = kind
-    return out
+_SIGNATURE_OWNERS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPE_KINDS = {"function": "local", "module": "module", "class": "class"}
+
+
+def _annotation_kind(model, node: ast.Name) -> str | None:
+    """'signature' | 'local' | 'module' | 'class' for a Name inside an annotation (a parameter's
+    or a return annotation; a variable annotation, by the scope it is in), None for any other
+    Name. The model records no parent for what it walks without analysing it (parameters with
+    their annotations, the inside of a return annotation): a Name without a parent is in a
+    signature. Otherwise its parents are followed up to its statement (an annotation holds only
+    expressions, and the parts of comprehensions and lambdas inside them)."""
+    parents = model.parents
+    child, up = node, parents.get(node)
+    if up is None:
+        return "signature"
+    while up is not None:
+        cls = up.__class__
+        if cls is ast.arg:
+            return "signature" if up.annotation is child else None
+        if isinstance(up, ast.stmt):
+            if cls in _SIGNATURE_OWNERS:
+                return "signature" if up.returns is child else None
+            if cls is ast.AnnAssign and up.annotation is child:
+                return _SCOPE_KINDS.get(model.scope_at(up).kind, "module")
+            return None
+        child, up = up, parents.get(up)
+    return None
 
 
 class _NameIndex:
     """One module's facts that ``_uses`` reads for every import: Name nodes by identifier (in
-    ``ast.walk`` order), annotation kinds, and ``from __future__ import annotations``."""
+    ``ast.walk`` order; only the names imported at module scope, the only ones ``_uses`` looks
+    up) and ``from __future__ import annotations``."""
 
     def __init__(self, model):
         self.model = model
         self.future = _future_annotations(model)
-        self.ann = _annotation_kinds(model)
-        self.by_id: dict[str, list[ast.Name]] = {}
-        for n in nodes_of(model, ast.Name):
-            self.by_id.setdefault(n.id, []).append(n)
+        imported = model.module_scope.imports
+        names = nodes_of(model, ast.Name)
+        if _speedups is not None:
+            self.by_id: dict[str, list[ast.Name]] = _speedups.group_by_field(names, "id", imported)
+        else:
+            self.by_id = {}
+            for n in names:
+                if n.id in imported:
+                    self.by_id.setdefault(n.id, []).append(n)
 
 
 def _uses(model, name: str, names: "_NameIndex | None" = None):
@@ -229,14 +245,13 @@ def _uses(model, name: str, names: "_NameIndex | None" = None):
     if names is None or names.model is not model:
         names = _NameIndex(model)
     future = names.future
-    ann = names.ann
     runtime: list[ast.Name] = []
     typing_only: list[ast.Name] = []
     module_level: list[ast.Name] = []
     for n in names.by_id.get(name, ()):
         if isinstance(n.ctx, ast.Del):
             return None
-        kind = ann.get(id(n))
+        kind = _annotation_kind(model, n)
         if kind is not None:
             if kind == "local" or (future and kind in ("signature", "module")):
                 typing_only.append(n)
