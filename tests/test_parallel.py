@@ -164,16 +164,23 @@ def test_forked_workers_get_the_shared_facts(tree, tmp_path, monkeypatch):
 
 def test_workers_take_test_modules_first_and_handler_modules_last(tmp_path):
     """A forked worker claims test modules first (the facts never parse them, but both
-    processes' rules read what they import), modules a deployment file names (or in an
-    ``api/`` folder) last (the facts parse those), each part from the back of the list."""
+    processes' rules read what they import), modules a deployment file names late, and those the
+    project model parses for certain (in an ``api/`` folder, or holding a hint of its convention
+    scan) last, each part from the back of the list."""
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "serverless.yml").write_text("functions:\n  f:\n    handler: handler.main\n")
-    paths = ["a/handler.py", "a/tests/test_handler.py", "api/index.py", "b/app.py", "b/test_app.py", "c/util.py", "tests/conftest.py"]
+    texts = {"a/handler.py": "def main(event, context):\n    return 1\n", "api/index.py": "x = 1\n", "b/app.py": "y = 2\n",
+             "c/util.py": "def util():\n    return 3\n", "d/entry.py": "import functions_framework\n"}
+    paths = ["a/handler.py", "a/tests/test_handler.py", "api/index.py", "b/app.py", "b/test_app.py", "c/util.py", "d/entry.py", "tests/conftest.py"]
     files = [engine.SourceFile("a/serverless.yml", str(tmp_path / "a" / "serverless.yml"), "serverless")]
+    for p in paths:
+        (tmp_path / p).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / p).write_text(texts.get(p, "z = 0\n"))
+        files.append(engine.SourceFile(p, str(tmp_path / p), "python"))
     cfg = load_config(None, start=str(tmp_path), rule_options=all_options())
     analysis = engine.Analysis(cfg, str(tmp_path), files, set(), engine.SourceStore(str(tmp_path)), [])
     assert [paths[i] for i in engine._worker_order(analysis, paths)] == [
-        "tests/conftest.py", "b/test_app.py", "a/tests/test_handler.py", "c/util.py", "b/app.py", "api/index.py", "a/handler.py"]
+        "tests/conftest.py", "b/test_app.py", "a/tests/test_handler.py", "c/util.py", "b/app.py", "a/handler.py", "d/entry.py", "api/index.py"]
 
 
 def test_shares_start_and_take_over():

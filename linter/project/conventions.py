@@ -77,15 +77,29 @@ _HINTS = ("handler", "on_fetch", "WorkerEntrypoint", "functions_framework", "azu
 _HHMMSS = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$")
 
 
-def scan(ctx: Context) -> None:
-    from ..engine import prefilter_for  # one pass over a text finds every hint (exactly `h in text`)
+_hint_finder: Any = None
 
-    hints = prefilter_for(frozenset(_HINTS))
+
+def has_hint(text: str | None) -> bool:
+    """Whether :func:`scan` looks into a module with this text (unless a deployment file claims
+    it first): one of the hints occurs in it. The engine's forked workers leave such modules to
+    the process that builds the project model, which parses them anyway."""
+    global _hint_finder
+    if not text:
+        return False
+    if _hint_finder is None:
+        from ..engine import prefilter_for  # one pass over a text finds every hint (exactly `h in text`)
+
+        _hint_finder = prefilter_for(frozenset(_HINTS))
+    return bool(_hint_finder(text))
+
+
+def scan(ctx: Context) -> None:
     for path in ctx.sorted_python_paths:
         if path in ctx.claimed or path in ctx.cdk_apps or path in ctx.vendored or is_test_path(path):
             continue
         text = ctx.source_text(path)
-        if not hints(text):
+        if not has_hint(text):
             continue
         info = ctx.module(path)
         if info is None:
