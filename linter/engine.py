@@ -1161,7 +1161,7 @@ def _worker_order(analysis: Analysis, paths: list[str]) -> Iterator[int]:
     for f in analysis.files:
         if f.kind in DEPLOYMENT_KINDS:
             spelled.update(_WORD.findall(analysis.store.text(f.path) or ""))
-    python = set(analysis.python_paths)
+    python = analysis.index.paths  # the Python modules
 
     def rank(path: str) -> int:
         if analysis.is_test_path(path):
@@ -1193,7 +1193,7 @@ def _forked_worker(me: int, paths: list[str], shares: _Shares, facts_conn: Any, 
         order = _worker_order(analysis, paths)
         own: list[int] = []
         if not facts_ready:
-            python = {f.path for f in analysis.files if f.kind == "python"}
+            python = analysis.index.paths  # the Python modules
             contributions = None  # what others read of a module (SLS501's re-export table), if wanted
             if analysis.reads_import_closures():
                 from .importcost import contributions

@@ -77,21 +77,16 @@ _HINTS = ("handler", "on_fetch", "WorkerEntrypoint", "functions_framework", "azu
 _HHMMSS = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$")
 
 
-_hint_finder: Any = None
+_HINT_SET = frozenset(_HINTS)
 
 
 def has_hint(text: str | None) -> bool:
     """Whether :func:`scan` looks into a module with this text (unless a deployment file claims
     it first): one of the hints occurs in it. The engine's forked workers leave such modules to
     the process that builds the project model, which parses them anyway."""
-    global _hint_finder
-    if not text:
-        return False
-    if _hint_finder is None:
-        from ..engine import prefilter_for  # one pass over a text finds every hint (exactly `h in text`)
+    from ..engine import prefilter_for  # one pass over a text finds every hint (exactly `h in text`); one per process
 
-        _hint_finder = prefilter_for(frozenset(_HINTS))
-    return bool(_hint_finder(text))
+    return bool(text) and bool(prefilter_for(_HINT_SET)(text))
 
 
 def scan(ctx: Context) -> None:
