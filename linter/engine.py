@@ -1711,17 +1711,9 @@ class Linter:
         result.root = root
         result.index = analysis.index
         result.checked = sorted(self.display(root, p) for p in checked)
-        self._last_read = (root, analysis.store.encodings)  # for write(): how each file was stored
-        self._last_by_abs: dict[str, Any] | None = None
+        self._last_encodings = analysis.store.encodings  # for write(): how each file was stored
         self._last_root = root
         return result
-
-    def _last_encodings(self) -> dict[str, Any]:
-        """Absolute path -> encoding of each file the last fix() read (computed when a write asks)."""
-        if getattr(self, "_last_by_abs", None) is None:
-            root, encodings = getattr(self, "_last_read", ("", {}))
-            self._last_by_abs = {os.path.join(root, *p.split("/")): e for p, e in encodings.items()}
-        return self._last_by_abs
 
     def write(self, result: LintResult) -> list[str]:
         """Write fixed files atomically, keeping encoding, BOM and newline style. Returns the
@@ -1731,8 +1723,11 @@ class Linter:
         from .writer import FileChangedError, read_source, write_source
 
         written = []
+        root = getattr(self, "_last_root", "")
+        # how each file the last fix() read was stored, by absolute path (built only to write)
+        by_abs = {os.path.join(root, *p.split("/")): e for p, e in getattr(self, "_last_encodings", {}).items()} if result.fixed_sources else {}
         for abs_path, (before, after) in sorted(result.fixed_sources.items()):
-            enc = self._last_encodings().get(abs_path)
+            enc = by_abs.get(abs_path)
             try:
                 if enc is None:
                     now, enc = read_source(abs_path)
