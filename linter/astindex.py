@@ -143,3 +143,37 @@ def nodes_of(model, cls: type) -> list[ast.AST]:
     merged = [n for t in present for n in idx[t]]
     merged.sort(key=lambda n: pos[id(n)])
     return merged
+
+
+# Filters over node lists (a walk, a by-type bucket): the C loop where the extension is built,
+# the same comprehension otherwise (tests/test_speedups.py compares them).
+def of_types(nodes: list[ast.AST], types: tuple[type, ...]) -> list[ast.AST]:
+    """The nodes of exactly one of ``types`` (a subclass's node is left out), in order."""
+    if _speedups is not None:
+        return _speedups.of_types(nodes, types)
+    return [n for n in nodes if n.__class__ in types]
+
+
+def long_strings(nodes: list[ast.AST], min_len: int) -> list[ast.AST]:
+    """The Constant nodes of ``nodes`` whose value is a str or bytes of at least ``min_len``
+    characters (bytes), in order: the literals a secret scan looks at."""
+    if _speedups is not None:
+        return _speedups.long_strings(nodes, min_len)
+    return [n for n in nodes if isinstance(n.value, (str, bytes)) and len(n.value) >= min_len]
+
+
+def group_by_field(nodes: list[ast.AST], name: str, wanted: Any) -> dict:
+    """``{v: [n for n in nodes if n.<name> == v]}`` for the values ``v`` in ``wanted`` (any
+    container) that some node has, each list in order; a node without the field is left out."""
+    if _speedups is not None:
+        return _speedups.group_by_field(nodes, name, wanted)
+    found: dict = {}
+    for n in nodes:
+        value = getattr(n, name, _MISSING)
+        if value is not _MISSING and value in wanted:
+            found.setdefault(value, []).append(n)
+    return found
+
+
+_MISSING = object()
+

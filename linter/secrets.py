@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from .astindex import _speedups, nodes_of
+from .astindex import _speedups, long_strings, nodes_of
 
 # The rules that may see the same secret, most specific first.
 PRECEDENCE = ("SLS405", "SLS404", "SLS401", "SLS403", "SLS402")
@@ -645,14 +645,6 @@ def literal_context(model, node) -> tuple[str | None, str | None, bool]:
 
 _CACHE_ATTR = "_sls_lint_secrets"
 TESTS_OPTION = ("secrets-in-tests", "boolean", False, "Also report SLS402, SLS403 and SLS405 in test files (test-paths); SLS401 always checks them.")
-
-
-def long_strings(nodes: list, min_len: int) -> list:
-    """The Constant nodes of ``nodes`` whose value is a str or bytes of at least ``min_len``
-    (in order): the literals a secret scan looks at (``_speedups.long_strings`` in C)."""
-    if _speedups is not None:
-        return _speedups.long_strings(nodes, min_len)
-    return [n for n in nodes if isinstance(n.value, (str, bytes)) and len(n.value) >= min_len]
 
 
 def python_secrets(ctx) -> list[PySecret]:

@@ -416,11 +416,14 @@ def f(p="password", *, q=b"\\x00" * 6):
 
 @needs_c
 @pytest.mark.parametrize("source", [LITERALS] + [p.read_text("utf-8") for p in sorted((ROOT / "linter").glob("*.py"))[:12]])
-def test_long_strings_like_the_comprehension(source):
-    from sls_lint.secrets import long_strings
+def test_long_strings_like_the_comprehension(source, monkeypatch):
+    from sls_lint.astindex import long_strings
 
     nodes = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant)]
     for min_len in (0, 1, 6, 7, 40):
         expected = [n for n in nodes if isinstance(n.value, (str, bytes)) and len(n.value) >= min_len]
         assert astindex._speedups.long_strings(nodes, min_len) == expected
     assert long_strings(nodes, 6) == [n for n in nodes if isinstance(n.value, (str, bytes)) and len(n.value) >= 6]
+    with_c = long_strings(nodes, 6)
+    monkeypatch.setattr(astindex, "_speedups", None)
+    assert long_strings(nodes, 6) == with_c  # the Python comprehension

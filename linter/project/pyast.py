@@ -44,10 +44,7 @@ APP_SERVE_CALLS = {
 def _imports_in_walk_order(tree: ast.Module) -> list[ast.AST]:
     """The Import/ImportFrom nodes of ``tree`` in ``ast.walk`` order, from the traversal the
     engine shares per tree (no second walk of the module)."""
-    kinds = (ast.Import, ast.ImportFrom)
-    if astindex._speedups is not None:  # the same filter in C
-        return astindex._speedups.of_types(walk_list(tree), kinds)
-    return [n for n in walk_list(tree) if n.__class__ in kinds]
+    return astindex.of_types(walk_list(tree), (ast.Import, ast.ImportFrom))
 
 
 class ModuleInfo:

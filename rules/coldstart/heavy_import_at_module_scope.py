@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import ast
 
-from sls_lint.astindex import _speedups, nodes_of
+from sls_lint.astindex import group_by_field, nodes_of
 from sls_lint.config import RuleOption
 from sls_lint.core import Applicability, FixAvailability, FixIntent, Severity
 from sls_lint.importcost import costs_for, lookup, threshold_ms
@@ -154,7 +154,7 @@ class HeavyImportAtModuleScope(Rule):
         return cached[1], cached[2]
 
     def _names(self, model) -> "_NameIndex":
-        """The module's Name nodes by identifier and its annotation kinds, built once per module."""
+        """The module's Name nodes by identifier (for its imports), built once per module."""
         cached = getattr(self, "_name_index", None)
         if cached is None or cached.model is not model:
             cached = self._name_index = _NameIndex(model)
@@ -225,15 +225,7 @@ class _NameIndex:
     def __init__(self, model):
         self.model = model
         self.future = _future_annotations(model)
-        imported = model.module_scope.imports
-        names = nodes_of(model, ast.Name)
-        if _speedups is not None:
-            self.by_id: dict[str, list[ast.Name]] = _speedups.group_by_field(names, "id", imported)
-        else:
-            self.by_id = {}
-            for n in names:
-                if n.id in imported:
-                    self.by_id.setdefault(n.id, []).append(n)
+        self.by_id: dict[str, list[ast.Name]] = group_by_field(nodes_of(model, ast.Name), "id", model.module_scope.imports)
 
 
 def _uses(model, name: str, names: "_NameIndex | None" = None):
