@@ -2018,7 +2018,7 @@ keep_heap(PyObject *self, PyObject *Py_UNUSED(ignored))
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS, "configure(child_fields_map, child_fields, ast_type)"},
     {"configure_model", configure_model, METH_VARARGS,
-     "configure_model(terminal, special, no_children, call_type, binders, (Name, Tuple, List, Starred, Attribute, If))"},
+     "configure_model(terminal, special, no_children, call_type, binders, (Name, Tuple, List, Starred, Attribute, If, FunctionDef, AsyncFunctionDef))"},
     {"walk", walk, METH_VARARGS, "walk(tree, leaves) -> list: ast.walk's order, leaves left out"},
     {"group_by_type", group_by_type, METH_O, "group_by_type(nodes) -> {type: [nodes]} in list order"},
     {"of_types", (PyCFunction)(void (*)(void))of_types, METH_FASTCALL, "of_types(nodes, types) -> the nodes of exactly those types, in order"},
@@ -2029,7 +2029,7 @@ static PyMethodDef methods[] = {
     {"qualified_name", (PyCFunction)(void (*)(void))qualified_name, METH_FASTCALL,
      "qualified_name(expr, scope, module_scope, module_name, functions, builtins, def_types): ModuleModel.qualified_name"},
     {"dispatch", (PyCFunction)(void (*)(void))dispatch, METH_FASTCALL,
-     "dispatch(walk, table, by_name, call_name, call_rules, ctx): the engine's rule dispatch over one module"},
+     "dispatch(walk, table, by_name, call_name, call_rules, ctx, terminals, aliased): the engine's rule dispatch over one module"},
     {"keep_heap", keep_heap, METH_NOARGS,
      "keep_heap() -> bool: glibc's malloc stops trimming the top of its heap (for a process that ends after one run)"},
     {"token_matcher", (PyCFunction)(void (*)(void))token_matcher, METH_FASTCALL,
